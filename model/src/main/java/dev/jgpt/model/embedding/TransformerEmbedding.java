@@ -1,0 +1,68 @@
+package dev.jgpt.model.embedding;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Block;
+import ai.djl.nn.norm.Dropout;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/**
+ * The input of a transformer: {@code dropout(token(x) + position(x))}. Token ids (B, T) become
+ * vectors (B, T, D); the position block returns (T, D), broadcast over the batch. Dropout is
+ * active only in training.
+ */
+public class TransformerEmbedding extends AbstractBlock {
+
+    private final TokenEmbedding token;
+    private final Block position;
+    private final Dropout dropout;
+
+    /**
+     * Combines a token embedding with a position block ({@link SinusoidalPositionalEncoding} or
+     * {@link LearnedPositionalEmbedding}) of the same width, and a dropout rate in [0, 1).
+     */
+    public TransformerEmbedding(TokenEmbedding token, Block position, float dropoutRate) {
+        if (!(dropoutRate >= 0 && dropoutRate < 1)) {
+            throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropoutRate);
+        }
+        this.token = addChildBlock("token", token);
+        this.position = addChildBlock("position", position);
+        this.dropout = addChildBlock("dropout", Dropout.builder().optRate(dropoutRate).build());
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore parameterStore,
+            NDList inputs,
+            boolean training,
+            PairList<String, Object> params) {
+        NDArray tokens = token.forward(parameterStore, inputs, training).singletonOrThrow();
+        NDArray positions = position.forward(parameterStore, inputs, training).singletonOrThrow();
+        return dropout.forward(parameterStore, new NDList(tokens.add(positions)), training);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        token.initialize(manager, dataType, inputShapes);
+        position.initialize(manager, dataType, inputShapes);
+        dropout.initialize(manager, dataType, token.getOutputShapes(inputShapes));
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return token.getOutputShapes(inputShapes);
+    }
+
+    /** Returns the token embedding, whose weight a tied output head can share. */
+    public TokenEmbedding getToken() {
+        return token;
+    }
+}
