@@ -1,0 +1,123 @@
+package dev.jgpt.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.LayerNorm;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import dev.jgpt.model.embedding.LearnedPositionalEmbedding;
+import dev.jgpt.model.embedding.SinusoidalPositionalEncoding;
+import dev.jgpt.model.embedding.TokenEmbedding;
+import dev.jgpt.model.embedding.TransformerEmbedding;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A GPT language model: token ids (B, T) → {@link TransformerEmbedding} → n_layer {@link
+ * TransformerBlock}s → final LayerNorm → linear head → logits (B, T, vocab).
+ *
+ * <p>Linear weights start as N(0, 0.02), residual projections as N(0, 0.02/sqrt(2·n_layer)),
+ * biases at zero; the token embedding keeps its own N(0, 1/d) init. With {@code tieWeights} the
+ * head reuses the token embedding's weight.
+ */
+public class Gpt extends AbstractBlock {
+
+    private final GptConfig config;
+    private final TransformerEmbedding embedding;
+    private final List<TransformerBlock> blocks = new ArrayList<>();
+    private final LayerNorm lnF;
+    private final Linear head;
+
+    /** Builds an uninitialised model of the given shape. */
+    public Gpt(GptConfig config) {
+        this.config = config;
+        TokenEmbedding token = new TokenEmbedding(config.vocabSize(), config.nEmbd());
+        Block positions =
+                config.positions() == GptConfig.Positions.LEARNED
+                        ? new LearnedPositionalEmbedding(config.blockSize(), config.nEmbd())
+                        : new SinusoidalPositionalEncoding(config.blockSize(), config.nEmbd());
+        embedding = addChildBlock("embedding", new TransformerEmbedding(token, positions, config.dropout()));
+        for (int i = 0; i < config.nLayer(); i++) {
+            blocks.add(addChildBlock("block" + i, new TransformerBlock(config)));
+        }
+        lnF = addChildBlock("ln_f", LayerNorm.builder().axis(2).build());
+        if (config.tieWeights()) {
+            head = null;
+        } else {
+            head = addChildBlock("head", Linear.builder().setUnits(config.vocabSize()).optBias(false).build());
+            InitScales.normal(head, InitScales.LINEAR_STD);
+        }
+    }
+
+    /** Returns the logits (B, T, vocab) for token ids (B, T), T ≤ block_size. */
+    public NDArray logits(ParameterStore parameterStore, NDArray tokens, boolean training) {
+        return forward(parameterStore, new NDList(tokens), training).singletonOrThrow();
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore parameterStore,
+            NDList inputs,
+            boolean training,
+            PairList<String, Object> params) {
+        NDList x = embedding.forward(parameterStore, inputs, training); // (B, T, C)
+        for (TransformerBlock block : blocks) {
+            x = block.forward(parameterStore, x, training);
+        }
+        x = lnF.forward(parameterStore, x, training);
+        if (head != null) {
+            return head.forward(parameterStore, x, training); // (B, T, vocab)
+        }
+        NDArray hidden = x.singletonOrThrow();
+        Parameter tokenWeight = embedding.getToken().getWeight();
+        NDArray weight = parameterStore.getValue(tokenWeight, hidden.getDevice(), training);
+        return hidden.getNDArrayInternal().linear(hidden, weight, null);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        embedding.initialize(manager, dataType, inputShapes);
+        Shape[] hidden = embedding.getOutputShapes(inputShapes);
+        for (TransformerBlock block : blocks) {
+            block.initialize(manager, dataType, hidden);
+        }
+        lnF.initialize(manager, dataType, hidden);
+        if (head != null) {
+            head.initialize(manager, dataType, hidden);
+        }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {inputShapes[0].add(config.vocabSize())};
+    }
+
+    /** Returns the model's shape. */
+    public GptConfig config() {
+        return config;
+    }
+
+    /** Returns the number of trainable and frozen parameters (the sinusoidal table is none). */
+    public long parameterCount() {
+        long count = 0;
+        for (Parameter parameter : getParameters().values()) {
+            count += parameter.getArray().size();
+        }
+        return count;
+    }
+
+    @Override
+    public String toString() {
+        return "Gpt(" + config + ")";
+    }
+}

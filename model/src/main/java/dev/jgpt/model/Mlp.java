@@ -1,0 +1,56 @@
+package dev.jgpt.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Activation;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.Dropout;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/** The feed-forward half of a block: Linear(4C) → GELU → Linear(C) → dropout. */
+public class Mlp extends AbstractBlock {
+
+    private final Linear fc;
+    private final Linear proj;
+    private final Dropout dropout;
+
+    /** Builds the MLP of one block of {@code config}. */
+    public Mlp(GptConfig config) {
+        fc = addChildBlock("fc", Linear.builder().setUnits(4L * config.nEmbd()).build());
+        proj = addChildBlock("proj", Linear.builder().setUnits(config.nEmbd()).build());
+        InitScales.normal(fc, InitScales.LINEAR_STD);
+        InitScales.normal(proj, InitScales.residualStd(config));
+        dropout = addChildBlock("dropout", Dropout.builder().optRate(config.dropout()).build());
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore parameterStore,
+            NDList inputs,
+            boolean training,
+            PairList<String, Object> params) {
+        NDArray hidden = fc.forward(parameterStore, inputs, training).singletonOrThrow(); // (B, T, 4C)
+        NDList projected = proj.forward(parameterStore, new NDList(Activation.gelu(hidden)), training);
+        return dropout.forward(parameterStore, projected, training);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        fc.initialize(manager, dataType, inputShapes);
+        proj.initialize(manager, dataType, fc.getOutputShapes(inputShapes));
+        dropout.initialize(manager, dataType, inputShapes);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return inputShapes;
+    }
+}

@@ -1,0 +1,57 @@
+package dev.jgpt.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.norm.LayerNorm;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/** A pre-LayerNorm transformer block: {@code x + attn(ln1(x))}, then {@code x + mlp(ln2(x))}. */
+public class TransformerBlock extends AbstractBlock {
+
+    private final LayerNorm ln1;
+    private final CausalSelfAttention attn;
+    private final LayerNorm ln2;
+    private final Mlp mlp;
+
+    /** Builds one block of {@code config}. */
+    public TransformerBlock(GptConfig config) {
+        ln1 = addChildBlock("ln1", LayerNorm.builder().axis(2).build());
+        attn = addChildBlock("attn", new CausalSelfAttention(config));
+        ln2 = addChildBlock("ln2", LayerNorm.builder().axis(2).build());
+        mlp = addChildBlock("mlp", new Mlp(config));
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore parameterStore,
+            NDList inputs,
+            boolean training,
+            PairList<String, Object> params) {
+        NDArray x = inputs.singletonOrThrow(); // (B, T, C)
+        NDArray attended = attn.forward(parameterStore, ln1.forward(parameterStore, inputs, training), training).singletonOrThrow();
+        x = x.add(attended);
+        NDList normed = ln2.forward(parameterStore, new NDList(x), training);
+        return new NDList(x.add(mlp.forward(parameterStore, normed, training).singletonOrThrow()));
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        ln1.initialize(manager, dataType, inputShapes);
+        attn.initialize(manager, dataType, inputShapes);
+        ln2.initialize(manager, dataType, inputShapes);
+        mlp.initialize(manager, dataType, inputShapes);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return inputShapes;
+    }
+}

@@ -1,0 +1,115 @@
+package dev.jgpt.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import ai.djl.MalformedModelException;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The GPT's shapes, causality, initial loss and save/load. */
+class GptTest {
+
+    private static final GptConfig TINY = new GptConfig(40, 16, 2, 2, 32, 0f, GptConfig.Positions.SINUSOIDAL, false);
+
+    private NDManager manager;
+
+    @BeforeEach
+    void open() {
+        manager = NDManager.newBaseManager();
+        Engine.getInstance().setRandomSeed(3);
+    }
+
+    @AfterEach
+    void close() {
+        manager.close();
+    }
+
+    private Gpt initialized(GptConfig config) {
+        Gpt gpt = new Gpt(config);
+        gpt.initialize(manager, DataType.FLOAT32, new Shape(1, config.blockSize()));
+        return gpt;
+    }
+
+    private NDArray randomTokens(GptConfig config, int batch, int time) {
+        return manager.randomInteger(4, config.vocabSize(), new Shape(batch, time), DataType.INT64);
+    }
+
+    @Test
+    void logitsHaveOneRowPerPositionAndVocabularyEntry() {
+        Gpt gpt = initialized(TINY);
+        NDArray logits = gpt.logits(new ParameterStore(manager, false), randomTokens(TINY, 3, 10), false);
+        assertEquals(new Shape(3, 10, 40), logits.getShape());
+    }
+
+    @Test
+    void aPositionSeesOnlyThePast() {
+        Gpt gpt = initialized(TINY);
+        NDArray tokens = randomTokens(TINY, 1, 12);
+        float[] before = gpt.logits(new ParameterStore(manager, false), tokens, false).get(":, :7").toFloatArray();
+        NDArray changed = tokens.duplicate();
+        changed.set(new NDIndex(0, 9), 5L);
+        float[] after = gpt.logits(new ParameterStore(manager, false), changed, false).get(":, :7").toFloatArray();
+        assertArrayEquals(before, after);
+    }
+
+    @Test
+    void initialLossIsNearLogVocabulary() {
+        for (GptConfig.Positions positions : GptConfig.Positions.values()) {
+            GptConfig config = new GptConfig(65, 32, 4, 4, 128, 0f, positions, false);
+            Gpt gpt = initialized(config);
+            NDArray tokens = randomTokens(config, 8, 32);
+            NDArray logits = gpt.logits(new ParameterStore(manager, false), tokens, false).reshape(-1, 65);
+            NDArray targets = randomTokens(config, 8, 32).reshape(-1);
+            float loss = logits.logSoftmax(1).mul(targets.oneHot(65)).sum(new int[] {1}).neg().mean().getFloat();
+            assertEquals(Math.log(65), loss, 0.15, positions + " positions");
+        }
+    }
+
+    @Test
+    void tiedWeightsShareTheTokenTable() {
+        GptConfig tied = new GptConfig(40, 16, 2, 2, 32, 0f, GptConfig.Positions.SINUSOIDAL, true);
+        assertEquals(initialized(TINY).parameterCount() - 40L * 32, initialized(tied).parameterCount());
+    }
+
+    @Test
+    void savedAndLoadedModelGivesIdenticalLogits() throws IOException, MalformedModelException {
+        Gpt gpt = initialized(TINY);
+        NDArray tokens = randomTokens(TINY, 2, 16);
+        float[] logits = gpt.logits(new ParameterStore(manager, false), tokens, false).toFloatArray();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        gpt.saveParameters(new DataOutputStream(bytes));
+
+        Engine.getInstance().setRandomSeed(99);
+        Gpt fresh = initialized(TINY);
+        assertFalse(java.util.Arrays.equals(logits, fresh.logits(new ParameterStore(manager, false), tokens, false).toFloatArray()));
+        fresh.loadParameters(manager, new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+        assertArrayEquals(logits, fresh.logits(new ParameterStore(manager, false), tokens, false).toFloatArray());
+    }
+
+    @Test
+    void badShapesAreRefusedWithTheirValues() {
+        IllegalArgumentException heads =
+                assertThrows(IllegalArgumentException.class, () -> new GptConfig(40, 16, 2, 3, 32, 0f, GptConfig.Positions.SINUSOIDAL, false));
+        assertEquals("n_embd must be a multiple of n_head, got n_embd 32 and n_head 3", heads.getMessage());
+        Gpt gpt = initialized(TINY);
+        IllegalArgumentException tooLong =
+                assertThrows(IllegalArgumentException.class, () -> gpt.logits(new ParameterStore(manager, false), randomTokens(TINY, 1, 17), false));
+        assertEquals("sequence length 17 exceeds the 16 positions of the table", tooLong.getMessage());
+    }
+}
