@@ -1,0 +1,218 @@
+package dev.jgpt.data;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A character vocabulary: four reserved tokens, then one token per character (Unicode code point)
+ * in code point order.
+ *
+ * <pre>
+ * id:     0     1       2      3       4     5    ...
+ * token:  &lt;s&gt;   &lt;pad&gt;   &lt;/s&gt;   &lt;unk&gt;   "\n"  " "  ...
+ * </pre>
+ */
+public final class Vocabulary {
+
+    /** The id of {@code <s>}, which begins a document. */
+    public static final int BOS = 0;
+    /** The id of {@code <pad>}, which fills a row after its document ends and is never learned. */
+    public static final int PAD = 1;
+    /** The id of {@code </s>}, which ends a document. */
+    public static final int EOS = 2;
+    /** The id of {@code <unk>}, which stands for any character the vocabulary does not have. */
+    public static final int UNK = 3;
+
+    private static final List<String> RESERVED = List.of("<s>", "<pad>", "</s>", "<unk>");
+    private static final String REPLACEMENT_CHARACTER = "\uFFFD";
+    private static final Gson FILE_JSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
+    private static final Gson MESSAGE_JSON = new GsonBuilder().disableHtmlEscaping().create();
+
+    private final List<String> tokens;
+    private final Map<Integer, Integer> idOfCodePoint = new HashMap<>();
+
+    private Vocabulary(List<String> tokens) {
+        this.tokens = List.copyOf(tokens);
+        for (int id = RESERVED.size(); id < tokens.size(); id++) {
+            idOfCodePoint.put(tokens.get(id).codePointAt(0), id);
+        }
+    }
+
+    /** The vocabulary of {@code text}: the reserved tokens, then its distinct characters sorted. */
+    public static Vocabulary fromText(String text) {
+        List<String> tokens = new ArrayList<>(RESERVED);
+        text.codePoints().distinct().sorted().forEach(c -> tokens.add(Character.toString(c)));
+        return new Vocabulary(tokens);
+    }
+
+    /** The number of ids, reserved ones included. */
+    public int size() {
+        return tokens.size();
+    }
+
+    /** The token of {@code id}: {@code <s>}, {@code <pad>}, {@code </s>}, {@code <unk>} or a character. */
+    public String token(int id) {
+        checkId(id);
+        return tokens.get(id);
+    }
+
+    /** All tokens, in id order. */
+    public List<String> tokens() {
+        return tokens;
+    }
+
+    /**
+     * The ids of the characters of {@code text}: a character outside the vocabulary becomes {@link
+     * #UNK} and is counted, so that the caller can warn once.
+     *
+     * @param ids one id per character
+     * @param unknownCount how many characters became {@link #UNK}
+     */
+    public record Encoded(int[] ids, int unknownCount) {}
+
+    /** Encodes {@code text} character by character; see {@link Encoded}. */
+    public Encoded encode(String text) {
+        int[] codePoints = text.codePoints().toArray();
+        int[] ids = new int[codePoints.length];
+        int unknownCount = 0;
+        for (int i = 0; i < codePoints.length; i++) {
+            Integer id = idOfCodePoint.get(codePoints[i]);
+            if (id == null) {
+                unknownCount++;
+                id = UNK;
+            }
+            ids[i] = id;
+        }
+        return new Encoded(ids, unknownCount);
+    }
+
+    /** The text of {@code ids}; see {@link #decode(int)}. */
+    public String decode(int[] ids) {
+        StringBuilder text = new StringBuilder(ids.length);
+        for (int id : ids) {
+            text.append(decode(id));
+        }
+        return text.toString();
+    }
+
+    /**
+     * The text of one id: its character; the empty string for {@code <s>}, {@code <pad>} and {@code
+     * </s>}; U+FFFD, the replacement character, for {@code <unk>}.
+     */
+    public String decode(int id) {
+        checkId(id);
+        return switch (id) {
+            case BOS, PAD, EOS -> "";
+            case UNK -> REPLACEMENT_CHARACTER;
+            default -> tokens.get(id);
+        };
+    }
+
+    /**
+     * Writes the vocabulary to {@code file} as JSON, {@code {"tokens": ["<s>", "<pad>", ...]}},
+     * through a temporary file in the same folder, so that a crash never leaves half a file.
+     */
+    public void save(Path file) {
+        Path folder = file.toAbsolutePath().getParent();
+        try {
+            Files.createDirectories(folder);
+            Path temporary = folder.resolve(file.getFileName() + ".tmp");
+            try {
+                Files.writeString(temporary, FILE_JSON.toJson(Map.of("tokens", tokens)) + "\n");
+                Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } finally {
+                Files.deleteIfExists(temporary);
+            }
+        } catch (IOException e) {
+            throw new CorpusException("cannot write vocabulary file " + file + ": " + e, e);
+        }
+    }
+
+    /**
+     * Reads a vocabulary written by {@link #save}.
+     *
+     * @throws CorpusException naming the file and the problem if it is missing, not JSON, lacks the
+     *     reserved tokens in order, lists a character twice, or has a token that is not one character
+     */
+    public static Vocabulary load(Path file) {
+        JsonElement json;
+        try {
+            json = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8));
+        } catch (NoSuchFileException e) {
+            throw new CorpusException("vocabulary file " + file + " does not exist", e);
+        } catch (IOException e) {
+            throw new CorpusException("cannot read vocabulary file " + file + ": " + e, e);
+        } catch (JsonParseException e) {
+            throw new CorpusException("vocabulary file " + file + " is not valid JSON: " + e.getMessage(), e);
+        }
+        if (!json.isJsonObject() || !json.getAsJsonObject().has("tokens")
+                || !json.getAsJsonObject().get("tokens").isJsonArray()) {
+            throw new CorpusException("vocabulary file " + file + " is not a JSON object with a \"tokens\" list");
+        }
+        JsonArray array = json.getAsJsonObject().getAsJsonArray("tokens");
+        List<String> tokens = new ArrayList<>();
+        for (int id = 0; id < array.size(); id++) {
+            JsonElement token = array.get(id);
+            if (!token.isJsonPrimitive() || !token.getAsJsonPrimitive().isString()) {
+                throw new CorpusException(
+                        "vocabulary file " + file + ": token " + id + " is " + token + ", not a string");
+            }
+            tokens.add(token.getAsString());
+        }
+        checkTokens(file, tokens);
+        return new Vocabulary(tokens);
+    }
+
+    private static void checkTokens(Path file, List<String> tokens) {
+        List<String> reserved = tokens.subList(0, Math.min(RESERVED.size(), tokens.size()));
+        if (!reserved.equals(RESERVED)) {
+            throw new CorpusException("vocabulary file " + file + " must start with the reserved tokens "
+                    + MESSAGE_JSON.toJson(RESERVED) + ", but starts with " + MESSAGE_JSON.toJson(reserved));
+        }
+        Map<Integer, Integer> idOfCodePoint = new HashMap<>();
+        for (int id = RESERVED.size(); id < tokens.size(); id++) {
+            String token = tokens.get(id);
+            if (token.codePointCount(0, token.length()) != 1) {
+                throw new CorpusException("vocabulary file " + file + ": token " + id + " "
+                        + MESSAGE_JSON.toJson(token) + " is not one character");
+            }
+            Integer earlier = idOfCodePoint.put(token.codePointAt(0), id);
+            if (earlier != null) {
+                throw new CorpusException("vocabulary file " + file + " lists the character "
+                        + MESSAGE_JSON.toJson(token) + " twice, as tokens " + earlier + " and " + id);
+            }
+        }
+    }
+
+    private void checkId(int id) {
+        if (id < 0 || id >= tokens.size()) {
+            throw new IllegalArgumentException(
+                    "token id " + id + " is outside the vocabulary's range [0, " + tokens.size() + ")");
+        }
+    }
+
+    /** Two vocabularies are equal when they have the same tokens in the same order. */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof Vocabulary vocabulary && tokens.equals(vocabulary.tokens);
+    }
+
+    @Override
+    public int hashCode() {
+        return tokens.hashCode();
+    }
+}
