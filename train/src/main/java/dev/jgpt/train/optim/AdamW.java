@@ -1,0 +1,348 @@
+package dev.jgpt.train.optim;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.util.PairList;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Adam with decoupled weight decay, step for step what {@code torch.optim.AdamW} computes, with
+ * nanoGPT's parameter groups: only parameters of two or more dimensions (matmul weights,
+ * embeddings) decay; biases and LayerNorm gains do not. Frozen parameters get no update and no
+ * state. Moments are kept by parameter name, so they can be saved and loaded with the model.
+ *
+ * <p>DJL's own {@code Adam} and its native {@code NDArrayEx.adamUpdate} are not used: the native
+ * update adds eps to the uncorrected {@code sqrt(v)} and folds the bias corrections into the
+ * learning rate ({@code lr·sqrt(1−β2^t)/(1−β1^t) · m / (sqrt(v) + eps)}), which is torch's formula
+ * with eps scaled by {@code 1/sqrt(1−β2^t)}; its {@code adamw} flag decays every parameter alike,
+ * and {@code PtNDArrayEx} zeroes the gradient after each update.
+ *
+ * <p>Call {@link #step} outside a {@code GradientCollector}: it updates parameters in place.
+ */
+public final class AdamW implements AutoCloseable {
+
+    private static final int MAGIC = 0x4A474157; // "JGAW"
+    private static final int VERSION = 1;
+    private static final float DEFAULT_EPS = 1e-8f;
+    private static final NDIndex EVERYTHING = new NDIndex("...");
+
+    private final float beta1;
+    private final float beta2;
+    private final float eps;
+    private final float weightDecay;
+
+    private Map<String, Moments> moments = new LinkedHashMap<>();
+    private NDManager stateManager; // created with the first moments, on the parameters' device
+    private long stepCount;
+
+    /** The first and second moment of one parameter, updated in place. */
+    private record Moments(NDArray mean, NDArray variance) {}
+
+    /**
+     * Creates an optimizer with no state yet.
+     *
+     * @param beta1 decay of the first moment, in [0, 1)
+     * @param beta2 decay of the second moment, in [0, 1)
+     * @param eps added to the bias-corrected root of the second moment, at least 0
+     * @param weightDecay decoupled decay per unit of learning rate, at least 0
+     */
+    public AdamW(float beta1, float beta2, float eps, float weightDecay) {
+        requireInRange("beta1", beta1, 0, 1);
+        requireInRange("beta2", beta2, 0, 1);
+        requireInRange("eps", eps, 0, Float.POSITIVE_INFINITY);
+        requireInRange("weight decay", weightDecay, 0, Float.POSITIVE_INFINITY);
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+        this.weightDecay = weightDecay;
+    }
+
+    /**
+     * Creates an optimizer with eps = 1e-8, torch's default.
+     *
+     * @param beta1 decay of the first moment, in [0, 1)
+     * @param beta2 decay of the second moment, in [0, 1)
+     * @param weightDecay decoupled decay per unit of learning rate, at least 0
+     */
+    public AdamW(float beta1, float beta2, float weightDecay) {
+        this(beta1, beta2, DEFAULT_EPS, weightDecay);
+    }
+
+    /**
+     * Updates every parameter that requires a gradient, in place, from its accumulated gradient.
+     *
+     * @param parameters the model's parameters, as {@code block.getParameters()} returns them
+     * @param learningRate the learning rate of this step
+     */
+    public void step(PairList<String, Parameter> parameters, float learningRate) {
+        stepCount++;
+        double biasCorrection1 = 1 - Math.pow(beta1, stepCount);
+        float stepSize = (float) (learningRate / biasCorrection1);
+        float biasCorrection2Sqrt = (float) Math.sqrt(1 - Math.pow(beta2, stepCount));
+        float decayFactor = (float) (1 - (double) learningRate * weightDecay);
+        for (Map.Entry<String, NDArray> trained : TrainedParameters.arrays(parameters).entrySet()) {
+            NDArray weight = trained.getValue();
+            Moments state = momentsOf(trained.getKey(), weight);
+            if (weightDecay != 0 && weight.getShape().dimension() >= 2) {
+                weight.muli(decayFactor); // p ← p·(1 − lr·wd), before the moments, as torch does
+            }
+            try (NDArray gradient = weight.getGradient()) {
+                updateMoments(state, gradient);
+            }
+            // p ← p − lr/(1−β1^t) · m / (sqrt(v)/sqrt(1−β2^t) + eps), in torch's order of operations
+            try (NDArray denominator = state.variance().sqrt().divi(biasCorrection2Sqrt).addi(eps);
+                    NDArray update = state.mean().div(denominator).muli(stepSize)) {
+                weight.subi(update);
+            }
+        }
+    }
+
+    /**
+     * Sets the gradient of every parameter that requires one to zero, in place, so the next
+     * backward pass starts afresh (DJL's gradients accumulate).
+     *
+     * @param parameters the model's parameters
+     */
+    public void zeroGradients(PairList<String, Parameter> parameters) {
+        for (NDArray weight : TrainedParameters.arrays(parameters).values()) {
+            try (NDArray gradient = weight.getGradient(); NDArray zero = gradient.getManager().create(0f)) {
+                // Assigned rather than multiplied by zero, which would keep NaN and infinity.
+                gradient.set(EVERYTHING, zero);
+            }
+        }
+    }
+
+    /**
+     * Returns how many steps this optimizer has taken, counting those of a loaded state.
+     *
+     * @return the step count
+     */
+    public long stepCount() {
+        return stepCount;
+    }
+
+    /**
+     * Writes the step count, the hyper-parameters and every parameter's moments.
+     *
+     * @param out where to write; left open
+     * @throws IOException if writing fails
+     */
+    public void save(DataOutputStream out) throws IOException {
+        out.writeInt(MAGIC);
+        out.writeInt(VERSION);
+        out.writeLong(stepCount);
+        out.writeFloat(beta1);
+        out.writeFloat(beta2);
+        out.writeFloat(eps);
+        out.writeFloat(weightDecay);
+        out.writeInt(moments.size());
+        for (Map.Entry<String, Moments> entry : moments.entrySet()) {
+            out.writeUTF(entry.getKey());
+            writeShape(out, entry.getValue().mean().getShape());
+            writeFloats(out, entry.getValue().mean());
+            writeFloats(out, entry.getValue().variance());
+        }
+    }
+
+    /**
+     * Replaces this optimizer's state with one {@link #save} wrote for the same model. Everything
+     * is checked before anything is replaced: on an exception the current state is kept.
+     *
+     * @param in where to read from; left open
+     * @param parameters the model's parameters, as {@code block.getParameters()} returns them
+     * @throws IOException if the stream is not an AdamW state, ends early, was saved with other
+     *     hyper-parameters, or its names or shapes do not match the parameters that require a
+     *     gradient
+     */
+    public void load(DataInputStream in, PairList<String, Parameter> parameters) throws IOException {
+        Map<String, NDArray> trained = TrainedParameters.arrays(parameters);
+        long loadedStepCount;
+        int count;
+        try {
+            if (in.readInt() != MAGIC) {
+                throw new IOException("not an AdamW state: it does not start with the AdamW magic number");
+            }
+            int version = in.readInt();
+            if (version != VERSION) {
+                throw new IOException("AdamW state version " + version + " is not supported (only " + VERSION + ")");
+            }
+            loadedStepCount = in.readLong();
+            requireSameHyperParameters(in.readFloat(), in.readFloat(), in.readFloat(), in.readFloat());
+            count = in.readInt();
+        } catch (EOFException e) {
+            throw truncated("its header", e);
+        }
+        if (loadedStepCount < 0 || count < 0) {
+            throw new IOException(
+                    "corrupt AdamW state: step count " + loadedStepCount + ", parameter count " + count);
+        }
+
+        Map<String, Moments> loaded = new LinkedHashMap<>();
+        NDManager loadedManager = null;
+        try {
+            for (int i = 0; i < count; i++) {
+                String name = readName(in, i, count);
+                NDArray weight = trained.get(name);
+                if (weight == null) {
+                    throw new IOException("AdamW state holds moments for '" + name
+                            + "', which is not a parameter this model trains");
+                }
+                if (loaded.containsKey(name)) {
+                    throw new IOException("AdamW state holds moments for '" + name + "' twice");
+                }
+                if (loadedManager == null) {
+                    loadedManager = weight.getManager().newSubManager();
+                }
+                loaded.put(name, readMoments(in, name, weight.getShape(), loadedManager));
+            }
+            List<String> missing = new ArrayList<>(trained.keySet());
+            missing.removeAll(loaded.keySet());
+            // Before the first step there are no moments yet; after it, every trained parameter has some.
+            if (loadedStepCount > 0 && !missing.isEmpty()) {
+                throw new IOException("AdamW state has no moments for the trained parameters " + missing);
+            }
+        } catch (IOException | RuntimeException e) {
+            if (loadedManager != null) {
+                loadedManager.close();
+            }
+            throw e;
+        }
+        close();
+        moments = loaded;
+        stateManager = loadedManager;
+        stepCount = loadedStepCount;
+    }
+
+    /** Frees the moments. */
+    @Override
+    public void close() {
+        if (stateManager != null) {
+            stateManager.close();
+            stateManager = null;
+        }
+        moments = new LinkedHashMap<>();
+    }
+
+    private Moments momentsOf(String name, NDArray weight) {
+        Moments state = moments.get(name);
+        if (state == null) {
+            if (stateManager == null) {
+                stateManager = weight.getManager().newSubManager();
+            }
+            state = new Moments(
+                    stateManager.zeros(weight.getShape(), weight.getDataType()),
+                    stateManager.zeros(weight.getShape(), weight.getDataType()));
+            moments.put(name, state);
+        } else if (!state.mean().getShape().equals(weight.getShape())) {
+            throw new IllegalStateException("parameter '" + name + "' has shape " + weight.getShape()
+                    + " but its moments have shape " + state.mean().getShape());
+        }
+        return state;
+    }
+
+    /** m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g². */
+    private void updateMoments(Moments state, NDArray gradient) {
+        try (NDArray scaled = gradient.mul(1 - beta1)) {
+            state.mean().muli(beta1).addi(scaled);
+        }
+        try (NDArray squared = gradient.square()) {
+            state.variance().muli(beta2).addi(squared.muli(1 - beta2));
+        }
+    }
+
+    private void requireSameHyperParameters(float savedBeta1, float savedBeta2, float savedEps, float savedDecay)
+            throws IOException {
+        boolean same = Float.compare(savedBeta1, beta1) == 0
+                && Float.compare(savedBeta2, beta2) == 0
+                && Float.compare(savedEps, eps) == 0
+                && Float.compare(savedDecay, weightDecay) == 0;
+        if (!same) {
+            throw new IOException(String.format(
+                    "AdamW state was saved with beta1=%s, beta2=%s, eps=%s, weight decay=%s"
+                            + " but this optimizer has beta1=%s, beta2=%s, eps=%s, weight decay=%s",
+                    savedBeta1, savedBeta2, savedEps, savedDecay, beta1, beta2, eps, weightDecay));
+        }
+    }
+
+    private static String readName(DataInputStream in, int index, int count) throws IOException {
+        try {
+            return in.readUTF();
+        } catch (EOFException e) {
+            throw truncated("the name of parameter " + (index + 1) + " of " + count, e);
+        }
+    }
+
+    private static Moments readMoments(DataInputStream in, String name, Shape expected, NDManager manager)
+            throws IOException {
+        try {
+            Shape shape = readShape(in, name);
+            if (!shape.equals(expected)) {
+                throw new IOException("AdamW state has moments of shape " + shape + " for '" + name
+                        + "' but the parameter has shape " + expected);
+            }
+            NDArray mean = manager.create(readFloats(in, shape), shape);
+            NDArray variance = manager.create(readFloats(in, shape), shape);
+            return new Moments(mean, variance);
+        } catch (EOFException e) {
+            throw truncated("the moments of '" + name + "'", e);
+        }
+    }
+
+    private static void writeShape(DataOutputStream out, Shape shape) throws IOException {
+        out.writeInt(shape.dimension());
+        for (long size : shape.getShape()) {
+            out.writeLong(size);
+        }
+    }
+
+    private static Shape readShape(DataInputStream in, String name) throws IOException {
+        int dimensions = in.readInt();
+        if (dimensions < 0 || dimensions > 32) {
+            throw new IOException("corrupt AdamW state: '" + name + "' has " + dimensions + " dimensions");
+        }
+        long[] sizes = new long[dimensions];
+        for (int i = 0; i < dimensions; i++) {
+            sizes[i] = in.readLong();
+        }
+        return new Shape(sizes);
+    }
+
+    private static void writeFloats(DataOutputStream out, NDArray array) throws IOException {
+        float[] values = array.toFloatArray();
+        ByteBuffer bytes = ByteBuffer.allocate(Math.multiplyExact(values.length, Float.BYTES));
+        bytes.asFloatBuffer().put(values);
+        out.write(bytes.array());
+    }
+
+    private static float[] readFloats(DataInputStream in, Shape shape) throws IOException {
+        byte[] bytes = new byte[Math.multiplyExact(Math.toIntExact(shape.size()), Float.BYTES)];
+        in.readFully(bytes);
+        float[] values = new float[bytes.length / Float.BYTES];
+        ByteBuffer.wrap(bytes).asFloatBuffer().get(values);
+        return values;
+    }
+
+    private static EOFException truncated(String what, EOFException cause) {
+        EOFException e = new EOFException("AdamW state ends early, in " + what + " (is the file truncated?)");
+        e.initCause(cause);
+        return e;
+    }
+
+    private static void requireInRange(String name, float value, float min, float maxExclusive) {
+        if (!(value >= min && value < maxExclusive)) {
+            throw new IllegalArgumentException(
+                    name + " must be in [" + min + ", " + maxExclusive + "), got " + value);
+        }
+    }
+}
