@@ -1,5 +1,6 @@
 package dev.jgpt.model;
 
+import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -16,6 +17,8 @@ import dev.jgpt.model.embedding.LearnedPositionalEmbedding;
 import dev.jgpt.model.embedding.SinusoidalPositionalEncoding;
 import dev.jgpt.model.embedding.TokenEmbedding;
 import dev.jgpt.model.embedding.TransformerEmbedding;
+import java.io.DataInputStream;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -100,6 +103,18 @@ public class Gpt extends AbstractBlock {
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
         return new Shape[] {inputShapes[0].add(config.vocabSize())};
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void loadParameters(NDManager manager, DataInputStream is) throws IOException, MalformedModelException {
+        super.loadParameters(manager, is);
+        // Parameter.load replaces each array without autograd state: attach it again, frozen ones aside.
+        for (Parameter parameter : getParameters().values()) {
+            if (parameter.requiresGradient()) {
+                parameter.getArray().setRequiresGradient(true);
+            }
+        }
     }
 
     /** Returns the model's shape. */

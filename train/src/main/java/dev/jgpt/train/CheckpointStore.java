@@ -1,0 +1,248 @@
+package dev.jgpt.train;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import dev.jgpt.data.CorpusException;
+import dev.jgpt.data.Vocabulary;
+import dev.jgpt.model.Gpt;
+import dev.jgpt.train.optim.AdamW;
+import java.io.BufferedOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * The checkpoints of one run, in its folder: complete checkpoints in {@code ckpt-NNNNNNN/}, and
+ * two symbolic links, {@code latest} and {@code best}, naming one of them each.
+ *
+ * <p>A checkpoint is written into a temporary folder, flushed to disk, renamed into place, and
+ * only then does {@code latest} (or {@code best}) switch to it, by an atomic rename of a new link
+ * over the old one. A kill at any moment therefore leaves the previous checkpoint loadable; a
+ * failed save deletes its temporary folder and leaves the links as they were.
+ */
+public final class CheckpointStore {
+
+    private static final int FORMAT = 1;
+    private static final String LATEST = "latest";
+    private static final String BEST = "best";
+    private static final List<String> FILES =
+            List.of(Checkpoint.MODEL, Checkpoint.OPTIMIZER, Checkpoint.VOCAB);
+
+    private final Path runDir;
+
+    public CheckpointStore(Path runDir) {
+        this.runDir = runDir;
+    }
+
+    public Path runDir() {
+        return runDir;
+    }
+
+    /** Saves a checkpoint at {@code iter}, points {@code latest} at it and, if asked, {@code best}. */
+    public Path save(
+            int iter, Float bestValLoss, TrainConfig config, Vocabulary vocabulary, Gpt gpt, AdamW optimizer, boolean isBest) {
+        Path temporary = null;
+        try {
+            Files.createDirectories(runDir);
+            temporary = Files.createTempDirectory(runDir, ".tmp-ckpt-");
+            writeSynced(temporary.resolve(Checkpoint.MODEL), gpt::saveParameters);
+            writeSynced(temporary.resolve(Checkpoint.OPTIMIZER), optimizer::save);
+            vocabulary.save(temporary.resolve(Checkpoint.VOCAB));
+
+            JsonObject state = new JsonObject();
+            state.addProperty("format", FORMAT);
+            state.addProperty("iter", iter);
+            state.addProperty("best-val-loss", bestValLoss);
+            state.add("config", config.toJson());
+            JsonObject hashes = new JsonObject();
+            for (String file : FILES) {
+                hashes.addProperty(file, sha256(temporary.resolve(file)));
+            }
+            state.add("sha256", hashes);
+            byte[] json = new GsonBuilder().setPrettyPrinting().create().toJson(state).getBytes(StandardCharsets.UTF_8);
+            writeSynced(temporary.resolve(Checkpoint.STATE), out -> out.write(json));
+
+            Path target = freeName(String.format("ckpt-%07d", iter));
+            Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
+            temporary = null;
+            syncDirectory(runDir);
+            pointLink(LATEST, target);
+            if (isBest) {
+                pointLink(BEST, target);
+            }
+            syncDirectory(runDir);
+            prune();
+            return target;
+        } catch (IOException | RuntimeException e) {
+            deleteQuietly(temporary);
+            throw new CheckpointException(
+                    "cannot save the checkpoint of iteration " + iter + " in " + runDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Opens a checkpoint: {@code path} itself when it holds a state.json, otherwise the {@code
+     * preferred} link inside it ("latest" or "best"), falling back to the other one.
+     */
+    public static Checkpoint open(Path path, String preferred) {
+        Path dir = resolve(path, preferred);
+        Path stateFile = dir.resolve(Checkpoint.STATE);
+        JsonObject state;
+        try {
+            state = JsonParser.parseString(Files.readString(stateFile, StandardCharsets.UTF_8)).getAsJsonObject();
+        } catch (IOException | JsonParseException | IllegalStateException e) {
+            throw new CheckpointException("checkpoint " + dir + " has no readable state.json: " + e.getMessage(), e);
+        }
+        if (!state.has("format") || state.get("format").getAsInt() != FORMAT) {
+            throw new CheckpointException("checkpoint " + dir + " has format " + state.get("format") + "; this jgpt reads format " + FORMAT);
+        }
+        JsonObject hashes = state.getAsJsonObject("sha256");
+        for (String file : FILES) {
+            Path piece = dir.resolve(file);
+            if (!Files.isRegularFile(piece)) {
+                throw new CheckpointException("checkpoint " + dir + " is missing " + file);
+            }
+            JsonElement expected = hashes == null ? null : hashes.get(file);
+            String actual = sha256(piece);
+            if (expected == null || !expected.getAsString().equals(actual)) {
+                throw new CheckpointException(
+                        "checkpoint " + dir + " is damaged: " + file + " is truncated or corrupt (its SHA-256 does not match state.json)");
+            }
+        }
+        try {
+            TrainConfig config = TrainConfig.fromJson(state.get("config"));
+            JsonElement best = state.get("best-val-loss");
+            Float bestValLoss = best == null || best.isJsonNull() ? null : best.getAsFloat();
+            Vocabulary vocabulary = Vocabulary.load(dir.resolve(Checkpoint.VOCAB));
+            return new Checkpoint(dir, state.get("iter").getAsInt(), bestValLoss, config, vocabulary);
+        } catch (JsonParseException | IllegalArgumentException | NullPointerException | CorpusException e) {
+            throw new CheckpointException("checkpoint " + dir + " has an invalid state.json: " + e.getMessage(), e);
+        }
+    }
+
+    private static Path resolve(Path path, String preferred) {
+        if (Files.isRegularFile(path.resolve(Checkpoint.STATE))) {
+            return path;
+        }
+        String other = LATEST.equals(preferred) ? BEST : LATEST;
+        for (String link : new String[] {preferred, other}) {
+            if (Files.isDirectory(path.resolve(link))) {
+                return path.resolve(link);
+            }
+        }
+        if (!Files.exists(path)) {
+            throw new CheckpointException("no checkpoint at " + path + ": the folder does not exist");
+        }
+        throw new CheckpointException("no checkpoint at " + path + ": it holds neither state.json nor a latest/ or best/ checkpoint");
+    }
+
+    /** Whether {@code runDir} already holds a checkpoint that a new run would mix with. */
+    public boolean hasCheckpoint() {
+        return Files.exists(runDir.resolve(LATEST), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    }
+
+    private Path freeName(String base) {
+        Path candidate = runDir.resolve(base);
+        for (int n = 1; Files.exists(candidate, java.nio.file.LinkOption.NOFOLLOW_LINKS); n++) {
+            candidate = runDir.resolve(base + "." + n);
+        }
+        return candidate;
+    }
+
+    private void pointLink(String name, Path target) throws IOException {
+        Path link = runDir.resolve(name);
+        Path fresh = runDir.resolve("." + name + ".new");
+        Files.deleteIfExists(fresh);
+        Files.createSymbolicLink(fresh, target.getFileName());
+        Files.move(fresh, link, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** Deletes checkpoints neither link names, and temporary folders of interrupted saves. */
+    private void prune() throws IOException {
+        Set<Path> kept = new HashSet<>();
+        for (String name : new String[] {LATEST, BEST}) {
+            Path link = runDir.resolve(name);
+            if (Files.isSymbolicLink(link)) {
+                kept.add(runDir.resolve(Files.readSymbolicLink(link)).normalize());
+            }
+        }
+        try (Stream<Path> entries = Files.list(runDir)) {
+            for (Path entry : entries.toList()) {
+                String name = entry.getFileName().toString();
+                boolean stale = name.startsWith("ckpt-") || name.startsWith(".tmp-ckpt-");
+                if (stale && !kept.contains(entry.normalize())) {
+                    deleteQuietly(entry);
+                }
+            }
+        }
+    }
+
+    private interface Writer {
+        void write(DataOutputStream out) throws IOException;
+    }
+
+    private static void writeSynced(Path file, Writer writer) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            OutputStream stream = java.nio.channels.Channels.newOutputStream(channel);
+            DataOutputStream out = new DataOutputStream(new BufferedOutputStream(stream, 1 << 16));
+            writer.write(out);
+            out.flush();
+            channel.force(true);
+        }
+    }
+
+    private static void syncDirectory(Path dir) throws IOException {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        }
+    }
+
+    static String sha256(Path file) {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(1 << 16);
+            while (channel.read(buffer) > 0) {
+                buffer.flip();
+                digest.update(buffer);
+                buffer.clear();
+            }
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (NoSuchFileException e) {
+            throw new CheckpointException("missing checkpoint file " + file, e);
+        } catch (IOException e) {
+            throw new CheckpointException("cannot read " + file + ": " + e.getMessage(), e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void deleteQuietly(Path path) {
+        if (path == null || !Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(path)) {
+            for (Path entry : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(entry);
+            }
+        } catch (IOException ignored) {
+            // Leftovers are pruned by the next save.
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package dev.jgpt.train;
+
+import com.google.gson.FieldNamingPolicy;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import dev.jgpt.model.GptConfig;
+import java.util.List;
+
+/**
+ * Every knob of a training run, with nanoGPT's CPU defaults. In JSON (config files, checkpoints)
+ * each key is the flag's name without dashes in front: {@code nLayer} is {@code "n-layer"}.
+ */
+public record TrainConfig(
+        String data,
+        String column,
+        String outDir,
+        int nLayer,
+        int nHead,
+        int nEmbd,
+        int blockSize,
+        int batchSize,
+        float dropout,
+        String positions,
+        boolean tieWeights,
+        float lr,
+        float minLr,
+        int warmupIters,
+        int maxIters,
+        float weightDecay,
+        float beta1,
+        float beta2,
+        float gradClip,
+        int gradAccum,
+        int evalInterval,
+        int evalIters,
+        int logInterval,
+        long seed,
+        String device) {
+
+    /** Keys a resumed run may change; every other key must match the checkpoint. */
+    public static final List<String> CHANGEABLE_ON_RESUME =
+            List.of("max-iters", "eval-interval", "eval-iters", "log-interval", "out-dir", "device");
+
+    private static final Gson GSON =
+            new GsonBuilder()
+                    .setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_DASHES)
+                    .serializeNulls()
+                    .setPrettyPrinting()
+                    .create();
+
+    /** Checks every number; a bad one gets a message naming the flag and the value. */
+    public TrainConfig {
+        positive("batch-size", batchSize);
+        positive("max-iters", maxIters);
+        positive("grad-accum", gradAccum);
+        positive("eval-iters", evalIters);
+        positive("log-interval", logInterval);
+        if (evalInterval < 0) {
+            throw new IllegalArgumentException("--eval-interval must be >= 0, got " + evalInterval);
+        }
+        if (warmupIters < 0) {
+            throw new IllegalArgumentException("--warmup-iters must be >= 0, got " + warmupIters);
+        }
+        if (!(lr > 0) || !(minLr >= 0) || minLr > lr) {
+            throw new IllegalArgumentException("--lr must be > 0 and --min-lr in [0, lr], got " + lr + " and " + minLr);
+        }
+        if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
+            throw new IllegalArgumentException("--beta1 and --beta2 must be in [0, 1), got " + beta1 + " and " + beta2);
+        }
+        if (!(weightDecay >= 0) || !(gradClip >= 0)) {
+            throw new IllegalArgumentException(
+                    "--weight-decay and --grad-clip must be >= 0, got " + weightDecay + " and " + gradClip);
+        }
+        if (!"sinusoidal".equals(positions) && !"learned".equals(positions)) {
+            throw new IllegalArgumentException("--positions must be sinusoidal or learned, got " + positions);
+        }
+    }
+
+    private static void positive(String flag, int value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException("--" + flag + " must be > 0, got " + value);
+        }
+    }
+
+    /** The model this config describes, for a vocabulary of {@code vocabSize} ids. */
+    public GptConfig model(int vocabSize) {
+        GptConfig.Positions kind =
+                "learned".equals(positions) ? GptConfig.Positions.LEARNED : GptConfig.Positions.SINUSOIDAL;
+        return new GptConfig(vocabSize, blockSize, nLayer, nHead, nEmbd, dropout, kind, tieWeights);
+    }
+
+    /** Tokens one optimizer step sees. */
+    public long tokensPerIter() {
+        return (long) batchSize * blockSize * gradAccum;
+    }
+
+    /** This config as a JSON object with flag-named keys. */
+    public JsonObject toJson() {
+        return GSON.toJsonTree(this).getAsJsonObject();
+    }
+
+    /** Pretty-printed JSON, as saved in checkpoints. */
+    public String toJsonString() {
+        return GSON.toJson(this);
+    }
+
+    /** Reads a config saved by {@link #toJson}. */
+    public static TrainConfig fromJson(JsonElement json) {
+        return GSON.fromJson(json, TrainConfig.class);
+    }
+}

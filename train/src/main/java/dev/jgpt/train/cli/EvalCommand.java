@@ -1,0 +1,75 @@
+package dev.jgpt.train.cli;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import dev.jgpt.data.Corpora;
+import dev.jgpt.data.Corpus;
+import dev.jgpt.data.Split;
+import dev.jgpt.train.Checkpoint;
+import dev.jgpt.train.CheckpointStore;
+import dev.jgpt.train.Evaluation;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code jgpt eval}: loss and perplexity of a checkpoint on its val split or on a file. */
+@Command(
+        name = "eval",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = "Loss and perplexity of a trained model on its validation split, or on a whole file.")
+final class EvalCommand implements Callable<Integer> {
+
+    @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "A run folder (its best checkpoint is used) or one checkpoint folder.")
+    Path checkpoint;
+
+    @Option(names = "--data", paramLabel = "PATH", description = "Evaluate on this whole UTF-8 text or CSV file instead of the run's val split.")
+    String data;
+
+    @Option(names = "--column", description = "CSV column holding the documents (default: the run's).")
+    String column;
+
+    @Option(names = "--batch-size", description = "Windows per forward pass (default: ${DEFAULT-VALUE}).")
+    int batchSize = 32;
+
+    @Option(names = "--device", paramLabel = "cpu|gpu|gpu:N", description = "Where to run (default: ${DEFAULT-VALUE}).")
+    String device = "cpu";
+
+    @Override
+    public Integer call() {
+        if (batchSize <= 0) {
+            throw new IllegalArgumentException("--batch-size must be > 0, got " + batchSize);
+        }
+        Checkpoint loaded = CheckpointStore.open(checkpoint, "best");
+        String source = data != null ? data : loaded.config().data();
+        String csvColumn = column != null ? column : loaded.config().column();
+        Corpus corpus = Corpora.open(source, csvColumn, loaded.vocabulary(), Path.of("data"));
+        int[] tokens = data != null ? wholeText(corpus) : corpus.tokens(Split.VAL);
+        if (corpus.unknownCount() > 0) {
+            System.err.println("warning: " + corpus.unknownCount() + " character(s) are not in the model's vocabulary and were read as <unk>");
+        }
+        try (NDManager manager = NDManager.newBaseManager(Device.fromName(device))) {
+            Evaluation.Result result = Evaluation.evaluate(loaded.loadModel(manager), manager, tokens, batchSize);
+            System.out.printf(
+                    Locale.ROOT,
+                    "%s loss %.4f, perplexity %.2f (%,d tokens, checkpoint %s at iteration %d)%n",
+                    data != null ? data : "val",
+                    result.loss(),
+                    result.perplexity(),
+                    result.targets(),
+                    loaded.dir(),
+                    loaded.iter());
+        }
+        return 0;
+    }
+
+    private static int[] wholeText(Corpus corpus) {
+        int[] train = corpus.tokens(Split.TRAIN);
+        int[] val = corpus.tokens(Split.VAL);
+        int[] all = java.util.Arrays.copyOf(train, train.length + val.length);
+        System.arraycopy(val, 0, all, train.length, val.length);
+        return all;
+    }
+}
