@@ -55,7 +55,9 @@ public class CausalSelfAttention extends AbstractBlock {
         NDArray kT = qkvParts.get(1).reshape(heads).transpose(0, 2, 3, 1); // (B, nh, hs, T)
         NDArray v = qkvParts.get(2).reshape(heads).transpose(0, 2, 1, 3); // (B, nh, T, hs)
 
-        NDArray scores = q.matMul(kT).mul((float) (1 / Math.sqrt(headSize))).add(causalMask(x.getManager(), time));
+        // A scalar operand is kept in x's manager until backward: see Scalars.
+        NDArray scale = Scalars.of(x, (float) (1 / Math.sqrt(headSize)));
+        NDArray scores = q.matMul(kT).mul(scale).add(causalMask(x.getManager(), time));
         NDArray weights = attnDropout.forward(parameterStore, new NDList(scores.softmax(-1)), training).singletonOrThrow();
         NDArray y = weights.matMul(v).transpose(0, 2, 1, 3).reshape(batch, time, channels);
         NDList projected = proj.forward(parameterStore, new NDList(y), training);

@@ -3,6 +3,7 @@ package dev.jgpt.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import dev.jgpt.data.Vocabulary;
+import dev.jgpt.model.Scalars;
 
 /**
  * Mean cross-entropy of logits (B, T, V) against targets (B, T), over targets that are not
@@ -23,6 +24,6 @@ final class CrossEntropy {
         if (countedTargets < flatTargets.size()) {
             picked = picked.mul(flatTargets.neq(Vocabulary.PAD).toType(DataType.FLOAT32, false));
         }
-        return picked.sum().div(-Math.max(countedTargets, 1));
+        return picked.sum().div(Scalars.of(picked, -Math.max(countedTargets, 1)));
     }
 }

@@ -14,6 +14,7 @@ import dev.jgpt.data.Batch;
 import dev.jgpt.data.Corpus;
 import dev.jgpt.data.Split;
 import dev.jgpt.model.Gpt;
+import dev.jgpt.model.Scalars;
 import dev.jgpt.train.optim.AdamW;
 import dev.jgpt.train.optim.CosineSchedule;
 import dev.jgpt.train.optim.GradientClipping;
@@ -132,7 +133,7 @@ public final class Trainer implements AutoCloseable {
                 for (int micro = 0; micro < config.gradAccum(); micro++) {
                     Batch batch = corpus.batch(Split.TRAIN, config.batchSize(), config.blockSize(), random);
                     NDArray loss = batchLoss(scope, batch, true);
-                    collector.backward(loss.div(config.gradAccum()));
+                    collector.backward(loss.div(Scalars.of(loss, config.gradAccum())));
                     lossSum = lossSum == null ? loss : lossSum.add(loss);
                 }
             }

@@ -1,6 +1,7 @@
 package dev.jgpt.model.embedding;
 
 import ai.djl.ndarray.NDArray;
+import dev.jgpt.model.Scalars;
 
 /**
  * The token embedding of a transformer: an {@link Embedding} with padding_idx 1 whose output is
@@ -36,6 +37,6 @@ public class TokenEmbedding extends Embedding {
     /** {@inheritDoc} */
     @Override
     protected NDArray lookup(NDArray table, NDArray indices, long[] ids) {
-        return super.lookup(table, indices, ids).mul(scale);
+        return super.lookup(table, indices, ids).mul(Scalars.of(indices, scale));
     }
 }
