@@ -4,8 +4,8 @@ import dev.jgpt.data.CorpusException;
 import dev.jgpt.train.CheckpointException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** The jgpt command line: train, sample and eval. */
 @Command(

@@ -1,18 +1,23 @@
 package dev.jgpt.train.cli;
 
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import dev.jgpt.data.Corpora;
 import dev.jgpt.data.Corpus;
+import dev.jgpt.data.Split;
 import dev.jgpt.train.Checkpoint;
 import dev.jgpt.train.CheckpointStore;
+import dev.jgpt.train.Evaluation;
 import dev.jgpt.train.TrainConfig;
 import dev.jgpt.train.Trainer;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code jgpt train}: trains a model and writes checkpoints, or resumes a run. */
 @Command(
@@ -111,10 +116,11 @@ final class TrainCommand implements Callable<Integer> {
         TrainConfig requested = requestedConfig();
         Path runDir = Path.of(requested.outDir());
         Trainer trainer;
+        Corpus corpus;
         if (resume) {
             Checkpoint checkpoint = CheckpointStore.open(runDir, "latest");
             TrainConfig config = resumedConfig(checkpoint.config(), requested);
-            Corpus corpus = Corpora.open(config.data(), config.column(), null, Path.of("data"));
+            corpus = Corpora.open(config.data(), config.column(), null, Path.of("data"));
             if (!corpus.vocabulary().equals(checkpoint.vocabulary())) {
                 throw new IllegalArgumentException(
                         "the corpus's vocabulary (" + corpus.vocabulary().size() + " tokens) is not the checkpoint's ("
@@ -127,13 +133,17 @@ final class TrainCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(
                         runDir + " already holds a run: pass --resume to continue it, or --out-dir to start another");
             }
-            Corpus corpus = Corpora.open(requested.data(), requested.column(), null, Path.of("data"));
+            corpus = Corpora.open(requested.data(), requested.column(), null, Path.of("data"));
             corpus.checkBlockSize(requested.blockSize());
             out.println("training on " + corpus.describe());
             trainer = Trainer.start(requested, corpus, out);
         }
-        try (trainer) {
+        try (trainer; NDManager scope = NDManager.newBaseManager(Device.fromName(requested.device()))) {
             trainer.train();
+            // The eval_iters estimate is noisy; the whole split gives the number to compare runs by.
+            Evaluation.Result whole = Evaluation.evaluate(trainer.model(), scope, corpus.tokens(Split.VAL), 32);
+            out.printf(Locale.ROOT, "val loss over the whole val split: %.4f, perplexity %.2f (%,d tokens)%n",
+                    whole.loss(), whole.perplexity(), whole.targets());
         }
         out.println("done: checkpoints in " + runDir);
         return 0;
