@@ -112,11 +112,19 @@ class JgptCliTest {
         assertEquals(0, unknown.exitCode());
         assertTrue(unknown.err().contains("warning: 2 character(s)"), unknown.err());
 
+        Path prompt = dir.resolve("prompt.txt");
+        Files.writeString(prompt, "the m");
+        Run fromFile = jgpt("sample", "--checkpoint", run.toString(), "--start", "FILE:" + prompt, "--num-samples", "1", "--max-new-tokens", "10");
+        assertTrue(fromFile.out().startsWith("the m"), fromFile.out());
+
         Run eval = jgpt("eval", "--checkpoint", run.toString());
         assertEquals(0, eval.exitCode(), eval.err());
         assertTrue(eval.out().startsWith("val loss "), eval.out());
         Run evalFile = jgpt("eval", "--checkpoint", run.toString(), "--data", text.toString());
         assertTrue(evalFile.out().contains("perplexity"), evalFile.out());
         assertFalse(evalFile.out().contains("NaN"), evalFile.out());
+
+        Files.writeString(text, corpus + "a new character: z", java.nio.file.StandardOpenOption.TRUNCATE_EXISTING);
+        assertUserError(jgpt("train", "--resume", "--out-dir", run.toString(), "--max-iters", "50"), "vocabulary");
     }
 }

@@ -1,0 +1,58 @@
+package dev.jgpt.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** Temperature, top-k and top-p as they shape the draw of the next token. */
+class SamplerTest {
+
+    private static final float[] LOGITS = {0.5f, 2.0f, 1.0f, -1.0f, 1.9f};
+
+    private static int[] counts(float temperature, int topK, float topP) {
+        Random random = new Random(3);
+        int[] counts = new int[LOGITS.length];
+        for (int i = 0; i < 20_000; i++) {
+            counts[Sampler.draw(LOGITS, temperature, topK, topP, random)]++;
+        }
+        return counts;
+    }
+
+    @Test
+    void drawsFollowTheSoftmaxOfTheLogits() {
+        int[] counts = counts(1f, 0, 1f);
+        double total = 0;
+        for (float logit : LOGITS) {
+            total += Math.exp(logit);
+        }
+        for (int i = 0; i < LOGITS.length; i++) {
+            assertEquals(Math.exp(LOGITS[i]) / total, counts[i] / 20_000.0, 0.01, "token " + i);
+        }
+    }
+
+    @Test
+    void topKKeepsOnlyTheMostLikely() {
+        int[] counts = counts(1f, 2, 1f);
+        assertEquals(20_000, counts[1] + counts[4]);
+        double expected = Math.exp(2.0) / (Math.exp(2.0) + Math.exp(1.9));
+        assertEquals(expected, counts[1] / 20_000.0, 0.01);
+    }
+
+    @Test
+    void topPKeepsTheSmallestNucleus() {
+        // p(1) = 0.39, p(4) = 0.35: a nucleus of 0.5 needs both, and nothing else.
+        int[] counts = counts(1f, 0, 0.5f);
+        assertEquals(20_000, counts[1] + counts[4]);
+        assertEquals(20_000, counts(1f, 0, 0.3f)[1], "0.3 is reached by the top token alone");
+    }
+
+    @Test
+    void lowTemperatureSharpensTheDistribution() {
+        int[] cold = counts(0.1f, 0, 1f);
+        int[] hot = counts(10f, 0, 1f);
+        assertTrue(cold[1] > 0.7 * 20_000, "cold draws mostly the top token: " + cold[1]);
+        assertTrue(hot[3] > 0.1 * 20_000, "hot draws the unlikely token too: " + hot[3]);
+    }
+}
