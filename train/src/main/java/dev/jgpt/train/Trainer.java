@@ -39,7 +39,7 @@ public final class Trainer implements AutoCloseable {
     private final AdamW optimizer;
     private final CosineSchedule schedule;
     private final CheckpointStore checkpoints;
-    private final MetricsLog metrics;
+    private MetricsLog metrics; // opened by train(), so that a benchmark writes nothing
     private final PrintStream out;
 
     private int iter;
@@ -69,7 +69,6 @@ public final class Trainer implements AutoCloseable {
         resumedAt = resumeFrom == null ? -1 : resumeFrom.iter();
         schedule = new CosineSchedule(config.lr(), config.minLr(), config.warmupIters(), config.maxIters());
         checkpoints = new CheckpointStore(Path.of(config.outDir()));
-        metrics = new MetricsLog(Path.of(config.outDir()).resolve("metrics.csv"));
     }
 
     /** A new run with fresh weights. */
@@ -93,6 +92,9 @@ public final class Trainer implements AutoCloseable {
      */
     public void train(int stopAt) {
         int end = Math.min(stopAt, config.maxIters());
+        if (metrics == null) {
+            metrics = new MetricsLog(Path.of(config.outDir()).resolve("metrics.csv"));
+        }
         out.printf(Locale.ROOT, "training %s: %,d parameters, %,d tokens per iteration%n", gpt.config(), gpt.parameterCount(), config.tokensPerIter());
         long windowStart = System.nanoTime();
         int windowIters = 0;
@@ -120,6 +122,18 @@ public final class Trainer implements AutoCloseable {
             }
             iter++;
         }
+    }
+
+    /**
+     * Runs the step of the current iteration and moves to the next, without logging, evaluating or
+     * saving anything: what {@code jgpt bench} times.
+     *
+     * @return the step's loss if {@code readLoss}, else NaN (reading it waits for the device)
+     */
+    public float benchmarkStep(boolean readLoss) {
+        float loss = step(readLoss);
+        iter++;
+        return loss;
     }
 
     /** One optimizer step; returns the mean loss over its micro-batches when asked, else NaN. */
@@ -196,7 +210,9 @@ public final class Trainer implements AutoCloseable {
 
     @Override
     public void close() {
-        metrics.close();
+        if (metrics != null) {
+            metrics.close();
+        }
         optimizer.close();
         manager.close();
     }

@@ -1,0 +1,133 @@
+package dev.jgpt.train.cli;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonObject;
+import dev.jgpt.data.Corpora;
+import dev.jgpt.data.Corpus;
+import dev.jgpt.data.Vocabulary;
+import dev.jgpt.model.Gpt;
+import dev.jgpt.model.GptConfig;
+import dev.jgpt.train.Sampler;
+import dev.jgpt.train.TrainConfig;
+import dev.jgpt.train.Trainer;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code jgpt bench}: times training steps and sampling for a config, after a warm-up, and prints
+ * a table and one JSON line with the same keys as ../shared/bench/reference_gpt.py's summary.
+ */
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = "Time training steps and sampling; print a table and one JSON line.")
+final class BenchCommand implements Callable<Integer> {
+
+    @Option(names = "--iters", description = "Timed training steps (default: ${DEFAULT-VALUE}).")
+    int iters = 50;
+
+    @Option(names = "--warmup", description = "Untimed training steps first (default: ${DEFAULT-VALUE}).")
+    int warmup = 10;
+
+    @Option(names = "--sample-tokens", description = "Tokens to sample, one sequence, after training; 0: skip (default: ${DEFAULT-VALUE}).")
+    int sampleTokens = 500;
+
+    @Mixin TrainOptions options;
+
+    @Override
+    public Integer call() {
+        if (iters <= 0 || warmup < 0 || sampleTokens < 0) {
+            throw new IllegalArgumentException(
+                    "--iters must be > 0, --warmup and --sample-tokens >= 0, got " + iters + ", " + warmup + " and " + sampleTokens);
+        }
+        TrainConfig config = options.requestedConfig();
+        Corpus corpus = Corpora.open(config.data(), config.column(), null, java.nio.file.Path.of("data"));
+        corpus.checkBlockSize(config.blockSize());
+        PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+
+        double[] stepMs = new double[iters];
+        double sampleTokensPerSecond = Double.NaN;
+        long parameters;
+        try (Trainer trainer = Trainer.start(config, corpus, quiet)) {
+            for (int i = 0; i < warmup; i++) {
+                trainer.benchmarkStep(false);
+            }
+            for (int i = 0; i < iters; i++) {
+                long start = System.nanoTime();
+                trainer.benchmarkStep(false);
+                stepMs[i] = (System.nanoTime() - start) / 1e6;
+            }
+            Gpt gpt = trainer.model();
+            parameters = gpt.parameterCount();
+            if (sampleTokens > 0) {
+                sampleTokensPerSecond = sampleSpeed(gpt, config);
+            }
+        }
+
+        double medianMs = median(stepMs);
+        GptConfig model = config.model(corpus.vocabulary().size());
+        // FLOPs per iteration as reference_gpt.py counts them (6N per token plus attention).
+        double flopsPerIter =
+                (6.0 * parameters + 12.0 * model.nLayer() * model.nHead() * model.headSize() * model.blockSize())
+                        * config.batchSize() * config.blockSize() * config.gradAccum();
+        double tokensPerSecond = config.tokensPerIter() / (medianMs / 1000);
+        double gflops = flopsPerIter / (medianMs / 1000) / 1e9;
+
+        PrintStream out = System.out;
+        out.printf(Locale.ROOT, "model            %s, %,d parameters%n", describe(model), parameters);
+        out.printf(Locale.ROOT, "training         %.2f ms/iter (median of %d after %d warm-up), %,.0f tokens/s%n", medianMs, iters, warmup, tokensPerSecond);
+        out.printf(Locale.ROOT, "compute          %.3f GFLOP/iter, %.1f GFLOP/s achieved%n", flopsPerIter / 1e9, gflops);
+        if (sampleTokens > 0) {
+            out.printf(Locale.ROOT, "sampling         %,.1f tokens/s (one sequence, %d new tokens)%n", sampleTokensPerSecond, sampleTokens);
+        }
+        JsonObject json = new JsonObject();
+        json.addProperty("impl", "jgpt");
+        json.addProperty("params", parameters);
+        json.addProperty("vocab", model.vocabSize());
+        json.addProperty("median_ms_per_iter", round(medianMs, 2));
+        json.addProperty("tokens_per_s", round(tokensPerSecond, 1));
+        json.addProperty("gflops_per_iter", round(flopsPerIter / 1e9, 3));
+        json.addProperty("achieved_gflops", round(gflops, 1));
+        json.addProperty("sample_tokens_per_s", sampleTokens > 0 ? round(sampleTokensPerSecond, 1) : null);
+        out.println(json);
+        return 0;
+    }
+
+    private double sampleSpeed(Gpt gpt, TrainConfig config) {
+        try (NDManager manager = NDManager.newBaseManager(Device.fromName(config.device()))) {
+            Sampler sampler = new Sampler(gpt, manager);
+            int[] start = {Vocabulary.BOS};
+            sampler.generate(start, Math.min(20, sampleTokens), 1f, 0, 1f, new Random(1)); // warm-up
+            long begin = System.nanoTime();
+            int generated = sampler.generate(start, sampleTokens, 1f, 0, 1f, new Random(config.seed())).length;
+            return generated / ((System.nanoTime() - begin) / 1e9);
+        }
+    }
+
+    private static String describe(GptConfig model) {
+        return String.format(
+                Locale.ROOT, "n_layer %d, n_head %d, n_embd %d, block_size %d, vocab %d",
+                model.nLayer(), model.nHead(), model.nEmbd(), model.blockSize(), model.vocabSize());
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int mid = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+
+    private static double round(double value, int digits) {
+        double scale = Math.pow(10, digits);
+        return Math.round(value * scale) / scale;
+    }
+}
