@@ -19,6 +19,7 @@ import java.util.Arrays;
 public class CausalSelfAttention extends AbstractBlock {
 
     private final int nHead;
+    private final boolean dropsOut; // dropout > 0: eval mode and rate 0 skip the native call
     private final Linear qkv;
     private final Linear proj;
     private final Dropout attnDropout;
@@ -27,6 +28,7 @@ public class CausalSelfAttention extends AbstractBlock {
     /** Builds the attention of one block of {@code config}. */
     public CausalSelfAttention(GptConfig config) {
         nHead = config.nHead();
+        dropsOut = config.dropout() > 0;
         qkv = addChildBlock("qkv", Linear.builder().setUnits(3L * config.nEmbd()).build());
         proj = addChildBlock("proj", Linear.builder().setUnits(config.nEmbd()).build());
         InitScales.normal(qkv, InitScales.LINEAR_STD);
@@ -42,36 +44,70 @@ public class CausalSelfAttention extends AbstractBlock {
             NDList inputs,
             boolean training,
             PairList<String, Object> params) {
-        NDArray x = inputs.singletonOrThrow();
+        return new NDList(attend(parameterStore, inputs.singletonOrThrow(), null, 0, training));
+    }
+
+    /**
+     * Attention for x (B, T, C). With a cache, x holds only the new positions: their keys and
+     * values are appended to the layer's cache and the queries attend to all cached positions.
+     */
+    NDArray attend(ParameterStore parameterStore, NDArray x, KvCache cache, int layer, boolean training) {
         Shape shape = x.getShape(); // (B, T, C)
         long batch = shape.get(0);
         long time = shape.get(1);
         long channels = shape.get(2);
         long headSize = channels / nHead;
 
-        NDList qkvParts = qkv.forward(parameterStore, inputs, training).singletonOrThrow().split(3, 2);
-        Shape heads = new Shape(batch, time, nHead, headSize);
-        NDArray q = qkvParts.get(0).reshape(heads).transpose(0, 2, 1, 3); // (B, nh, T, hs)
-        NDArray kT = qkvParts.get(1).reshape(heads).transpose(0, 2, 3, 1); // (B, nh, hs, T)
-        NDArray v = qkvParts.get(2).reshape(heads).transpose(0, 2, 1, 3); // (B, nh, T, hs)
+        NDList qkvParts = qkv.forward(parameterStore, new NDList(x), training).singletonOrThrow().split(3, 2);
+        NDArray q;
+        NDArray kT;
+        NDArray v;
+        if (time == 1) { // one new position (sampling): reshapes alone put the heads first
+            q = qkvParts.get(0).reshape(batch, nHead, 1, headSize);
+            kT = qkvParts.get(1).reshape(batch, nHead, headSize, 1);
+            v = qkvParts.get(2).reshape(batch, nHead, 1, headSize);
+        } else {
+            Shape heads = new Shape(batch, time, nHead, headSize);
+            q = qkvParts.get(0).reshape(heads).transpose(0, 2, 1, 3); // (B, nh, T, hs)
+            kT = qkvParts.get(1).reshape(heads).transpose(0, 2, 3, 1); // (B, nh, hs, T)
+            v = qkvParts.get(2).reshape(heads).transpose(0, 2, 1, 3); // (B, nh, T, hs)
+        }
+        int past = cache == null ? 0 : cache.length();
+        if (cache != null) {
+            NDArray[] all = cache.append(layer, kT, v); // (B, nh, hs, past + T) and (B, nh, past + T, hs)
+            kT = all[0];
+            v = all[1];
+        }
 
         // A scalar operand is kept in x's manager until backward: see Scalars.
         NDArray scale = Scalars.of(x, (float) (1 / Math.sqrt(headSize)));
-        NDArray scores = q.matMul(kT).mul(scale).add(causalMask(x.getManager(), time));
-        NDArray weights = attnDropout.forward(parameterStore, new NDList(scores.softmax(-1)), training).singletonOrThrow();
-        NDArray y = weights.matMul(v).transpose(0, 2, 1, 3).reshape(batch, time, channels);
+        NDArray scores = q.matMul(kT).mul(scale); // (B, nh, T, past + T)
+        if (time > 1) {
+            scores = scores.add(causalMask(x.getManager(), (int) time, past));
+        }
+        NDArray weights = scores.softmax(-1);
+        if (training && dropsOut) {
+            weights = attnDropout.forward(parameterStore, new NDList(weights), training).singletonOrThrow();
+        }
+        NDArray y = weights.matMul(v); // (B, nh, T, hs)
+        y = (time == 1 ? y : y.transpose(0, 2, 1, 3)).reshape(batch, time, channels);
         NDList projected = proj.forward(parameterStore, new NDList(y), training);
-        return residDropout.forward(parameterStore, projected, training);
+        return training && dropsOut
+                ? residDropout.forward(parameterStore, projected, training).singletonOrThrow()
+                : projected.singletonOrThrow();
     }
 
-    /** (T, T) additive mask: 0 on and below the diagonal, -inf above it. */
-    private static NDArray causalMask(NDManager manager, long time) {
-        int t = (int) time;
-        float[] mask = new float[t * t];
-        for (int row = 0; row < t; row++) {
-            Arrays.fill(mask, row * t + row + 1, (row + 1) * t, Float.NEGATIVE_INFINITY);
+    /**
+     * (T, past + T) additive mask: the query at position past + i sees keys up to that position
+     * (0), not after it (-inf).
+     */
+    private static NDArray causalMask(NDManager manager, int time, int past) {
+        int keys = past + time;
+        float[] mask = new float[time * keys];
+        for (int row = 0; row < time; row++) {
+            Arrays.fill(mask, row * keys + past + row + 1, (row + 1) * keys, Float.NEGATIVE_INFINITY);
         }
-        return manager.create(mask, new Shape(t, t));
+        return manager.create(mask, new Shape(time, keys));
     }
 
     /** {@inheritDoc} */

@@ -7,13 +7,13 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
-import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import dev.jgpt.model.embedding.LearnedPositionalEmbedding;
+import dev.jgpt.model.embedding.PositionTable;
 import dev.jgpt.model.embedding.SinusoidalPositionalEncoding;
 import dev.jgpt.model.embedding.TokenEmbedding;
 import dev.jgpt.model.embedding.TransformerEmbedding;
@@ -42,7 +42,7 @@ public class Gpt extends AbstractBlock {
     public Gpt(GptConfig config) {
         this.config = config;
         TokenEmbedding token = new TokenEmbedding(config.vocabSize(), config.nEmbd());
-        Block positions =
+        PositionTable positions =
                 config.positions() == GptConfig.Positions.LEARNED
                         ? new LearnedPositionalEmbedding(config.blockSize(), config.nEmbd())
                         : new SinusoidalPositionalEncoding(config.blockSize(), config.nEmbd());
@@ -71,18 +71,42 @@ public class Gpt extends AbstractBlock {
             NDList inputs,
             boolean training,
             PairList<String, Object> params) {
-        NDList x = embedding.forward(parameterStore, inputs, training); // (B, T, C)
-        for (TransformerBlock block : blocks) {
-            x = block.forward(parameterStore, x, training);
+        return new NDList(run(parameterStore, inputs.singletonOrThrow(), null, training));
+    }
+
+    /**
+     * Eval-mode logits (B, T, vocab) for the next tokens of a sequence whose earlier positions are
+     * in {@code cache}, which this extends: the prompt first, then one token at a time. Equal to
+     * the last T rows of {@link #logits} on the whole sequence, up to float rounding.
+     */
+    public NDArray logits(ParameterStore parameterStore, NDArray tokens, KvCache cache) {
+        int start = cache.length();
+        if (start > 0 && tokens.getShape().get(1) > 1) {
+            throw new IllegalArgumentException("after the prompt, a KV cache takes one token at a time");
         }
-        x = lnF.forward(parameterStore, x, training);
+        NDArray logits = run(parameterStore, tokens, cache, false);
+        cache.advance((int) tokens.getShape().get(1));
+        return logits;
+    }
+
+    /** A cache for this model's keys and values, its arrays kept under {@code manager}. */
+    public KvCache newCache(NDManager manager) {
+        return new KvCache(manager, blocks.size());
+    }
+
+    private NDArray run(ParameterStore parameterStore, NDArray tokens, KvCache cache, boolean training) {
+        int start = cache == null ? 0 : cache.length();
+        NDArray x = embedding.forward(parameterStore, tokens, start, training); // (B, T, C)
+        for (int layer = 0; layer < blocks.size(); layer++) {
+            x = blocks.get(layer).forward(parameterStore, x, cache, layer, training);
+        }
+        NDArray hidden = lnF.forward(parameterStore, new NDList(x), training).singletonOrThrow();
         if (head != null) {
-            return head.forward(parameterStore, x, training); // (B, T, vocab)
+            return head.forward(parameterStore, new NDList(hidden), training).singletonOrThrow(); // (B, T, vocab)
         }
-        NDArray hidden = x.singletonOrThrow();
         Parameter tokenWeight = embedding.getToken().getWeight();
         NDArray weight = parameterStore.getValue(tokenWeight, hidden.getDevice(), training);
-        return hidden.getNDArrayInternal().linear(hidden, weight, null);
+        return hidden.getNDArrayInternal().linear(hidden, weight, null).singletonOrThrow();
     }
 
     /** {@inheritDoc} */

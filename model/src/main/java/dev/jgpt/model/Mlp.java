@@ -18,6 +18,7 @@ public class Mlp extends AbstractBlock {
     private final Linear fc;
     private final Linear proj;
     private final Dropout dropout;
+    private final boolean dropsOut; // dropout > 0: eval mode and rate 0 skip the native call
 
     /** Builds the MLP of one block of {@code config}. */
     public Mlp(GptConfig config) {
@@ -26,6 +27,7 @@ public class Mlp extends AbstractBlock {
         InitScales.normal(fc, InitScales.LINEAR_STD);
         InitScales.normal(proj, InitScales.residualStd(config));
         dropout = addChildBlock("dropout", Dropout.builder().optRate(config.dropout()).build());
+        dropsOut = config.dropout() > 0;
     }
 
     /** {@inheritDoc} */
@@ -37,7 +39,7 @@ public class Mlp extends AbstractBlock {
             PairList<String, Object> params) {
         NDArray hidden = fc.forward(parameterStore, inputs, training).singletonOrThrow(); // (B, T, 4C)
         NDList projected = proj.forward(parameterStore, new NDList(Activation.gelu(hidden)), training);
-        return dropout.forward(parameterStore, projected, training);
+        return training && dropsOut ? dropout.forward(parameterStore, projected, training) : projected;
     }
 
     /** {@inheritDoc} */

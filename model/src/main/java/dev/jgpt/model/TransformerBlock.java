@@ -33,11 +33,15 @@ public class TransformerBlock extends AbstractBlock {
             NDList inputs,
             boolean training,
             PairList<String, Object> params) {
-        NDArray x = inputs.singletonOrThrow(); // (B, T, C)
-        NDArray attended = attn.forward(parameterStore, ln1.forward(parameterStore, inputs, training), training).singletonOrThrow();
-        x = x.add(attended);
-        NDList normed = ln2.forward(parameterStore, new NDList(x), training);
-        return new NDList(x.add(mlp.forward(parameterStore, normed, training).singletonOrThrow()));
+        return new NDList(forward(parameterStore, inputs.singletonOrThrow(), null, 0, training));
+    }
+
+    /** The block on x (B, T, C); with a cache, x holds only the new positions. */
+    NDArray forward(ParameterStore parameterStore, NDArray x, KvCache cache, int layer, boolean training) {
+        NDArray normed = ln1.forward(parameterStore, new NDList(x), training).singletonOrThrow();
+        x = x.add(attn.attend(parameterStore, normed, cache, layer, training));
+        NDList normed2 = ln2.forward(parameterStore, new NDList(x), training);
+        return x.add(mlp.forward(parameterStore, normed2, training).singletonOrThrow());
     }
 
     /** {@inheritDoc} */

@@ -82,6 +82,39 @@ class GptTest {
     }
 
     @Test
+    void cachedLogitsEqualTheFullForward() {
+        for (GptConfig.Positions positions : GptConfig.Positions.values()) {
+            GptConfig config = new GptConfig(40, 16, 2, 2, 32, 0f, positions, true);
+            Gpt gpt = initialized(config);
+            NDArray tokens = randomTokens(config, 2, 12);
+            ParameterStore store = new ParameterStore(manager, false);
+            float[] full = gpt.logits(store, tokens, false).toFloatArray();
+            try (KvCache cache = gpt.newCache(manager)) {
+                float[] prompt = gpt.logits(store, tokens.get(":, :5"), cache).toFloatArray();
+                for (int b = 0; b < 2; b++) {
+                    for (int t = 0; t < 5; t++) {
+                        assertRowClose(full, b, t, prompt, b * 5 + t, 40, positions + " prompt position " + t);
+                    }
+                }
+                for (int t = 5; t < 12; t++) {
+                    float[] step = gpt.logits(store, tokens.get(":, " + t + ":" + (t + 1)), cache).toFloatArray();
+                    assertEquals(t + 1, cache.length());
+                    for (int b = 0; b < 2; b++) {
+                        assertRowClose(full, b, t, step, b, 40, positions + " position " + t);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Row (b, t) of full (B, 12, V) against row r of part. */
+    private static void assertRowClose(float[] full, int b, int t, float[] part, int r, int vocab, String what) {
+        float[] expected = java.util.Arrays.copyOfRange(full, (b * 12 + t) * vocab, (b * 12 + t + 1) * vocab);
+        float[] actual = java.util.Arrays.copyOfRange(part, r * vocab, (r + 1) * vocab);
+        assertArrayEquals(expected, actual, 1e-5f, what);
+    }
+
+    @Test
     void tiedWeightsShareTheTokenTable() {
         GptConfig tied = new GptConfig(40, 16, 2, 2, 32, 0f, GptConfig.Positions.SINUSOIDAL, true);
         assertEquals(initialized(TINY).parameterCount() - 40L * 32, initialized(tied).parameterCount());

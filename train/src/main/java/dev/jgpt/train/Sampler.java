@@ -6,25 +6,36 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import dev.jgpt.data.Vocabulary;
 import dev.jgpt.model.Gpt;
+import dev.jgpt.model.KvCache;
 import java.util.Arrays;
 import java.util.Random;
 
 /**
- * Generates text from a trained model one token at a time, as nanoGPT's sample.py: the context is
- * cropped to block_size, the last position's logits are divided by the temperature, cut to the
- * top-k and to the top-p nucleus, and the next token is drawn with a seeded Java RNG (DJL's
- * randomMultinomial is not supported by the PyTorch engine). A sample ends early at {@code </s>}.
+ * Generates text from a trained model one token at a time, as nanoGPT's sample.py: the last
+ * position's logits are divided by the temperature, cut to the top-k and to the top-p nucleus, and
+ * the next token is drawn with a seeded Java RNG (DJL's randomMultinomial is not supported by the
+ * PyTorch engine). A sample ends early at {@code </s>}.
+ *
+ * <p>The model sees a window of at most block_size tokens. With the KV cache (the default) each
+ * new token costs one position's worth of compute. When the text outgrows the window, the window
+ * jumps forward to keep the last block_size/2 tokens, which are run through the model again, rather
+ * than sliding by one token as nanoGPT does: absolute positions shift when a window slides, so no
+ * cache could serve a sliding window. Without the cache the same windows are recomputed in full
+ * for every token, which gives the same text.
  */
 public final class Sampler {
 
     private final Gpt gpt;
     private final NDManager manager;
     private final ParameterStore parameterStore;
+    private final boolean useCache;
 
-    public Sampler(Gpt gpt, NDManager manager) {
+    /** A sampler that runs {@code gpt} in {@code manager}, with or without a KV cache. */
+    public Sampler(Gpt gpt, NDManager manager, boolean useCache) {
         this.gpt = gpt;
         this.manager = manager;
         this.parameterStore = new ParameterStore(manager, false);
+        this.useCache = useCache;
     }
 
     /**
@@ -36,26 +47,42 @@ public final class Sampler {
      */
     public int[] generate(int[] context, int maxNewTokens, float temperature, int topK, float topP, Random random) {
         int blockSize = gpt.config().blockSize();
+        int keep = Math.max(1, blockSize / 2);
         int[] tokens = Arrays.copyOf(context, context.length + maxNewTokens);
         int length = context.length;
-        for (int n = 0; n < maxNewTokens; n++) {
-            int start = Math.max(0, length - blockSize);
-            float[] logits = lastLogits(Arrays.copyOfRange(tokens, start, length));
-            int next = draw(logits, temperature, topK, topP, random);
-            tokens[length++] = next;
-            if (next == Vocabulary.EOS) {
-                break;
+        int windowStart = Math.max(0, length - blockSize);
+        try (KvCache cache = useCache ? gpt.newCache(manager) : null) {
+            for (int n = 0; n < maxNewTokens; n++) {
+                if (length - windowStart > blockSize) {
+                    windowStart = length - keep;
+                    if (cache != null) {
+                        cache.clear();
+                    }
+                }
+                float[] logits =
+                        cache != null
+                                ? lastLogits(tokens, windowStart + cache.length(), length, cache)
+                                : lastLogits(tokens, windowStart, length, null);
+                int next = draw(logits, temperature, topK, topP, random);
+                tokens[length++] = next;
+                if (next == Vocabulary.EOS) {
+                    break;
+                }
             }
         }
         return Arrays.copyOfRange(tokens, context.length, length);
     }
 
-    private float[] lastLogits(int[] window) {
+    /** Logits of the position after tokens[from, to), run through the cache when there is one. */
+    private float[] lastLogits(int[] tokens, int from, int to, KvCache cache) {
         try (NDManager scope = manager.newSubManager()) {
-            long[] ids = Arrays.stream(window).asLongStream().toArray();
+            long[] ids = Arrays.stream(tokens, from, to).asLongStream().toArray();
             NDArray input = scope.create(ids, new Shape(1, ids.length));
-            NDArray logits = gpt.logits(parameterStore, input, false); // (1, T, V)
-            return logits.get(0, window.length - 1).toFloatArray();
+            NDArray logits =
+                    cache != null
+                            ? gpt.logits(parameterStore, input, cache)
+                            : gpt.logits(parameterStore, input, false); // (1, T, V)
+            return logits.get(0, ids.length - 1).toFloatArray();
         }
     }
 

@@ -1,8 +1,15 @@
 package dev.jgpt.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.jgpt.model.Gpt;
+import dev.jgpt.model.GptConfig;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -18,6 +25,25 @@ class SamplerTest {
             counts[Sampler.draw(LOGITS, temperature, topK, topP, random)]++;
         }
         return counts;
+    }
+
+    /** Past block_size the window jumps; cached and recomputed windows give the same text. */
+    @Test
+    void kvCacheGivesTheSameTextAsRecomputing() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Engine.getInstance().setRandomSeed(9);
+            Gpt gpt = new Gpt(new GptConfig(30, 8, 2, 2, 16, 0f, GptConfig.Positions.SINUSOIDAL, false));
+            gpt.initialize(manager, DataType.FLOAT32, new Shape(1, 8));
+            int[] prompt = {0, 5, 9, 7};
+            int longest = 0;
+            for (int seed = 0; seed < 10; seed++) {
+                int[] cached = new Sampler(gpt, manager, true).generate(prompt, 60, 1.5f, 0, 1f, new Random(seed));
+                int[] recomputed = new Sampler(gpt, manager, false).generate(prompt, 60, 1.5f, 0, 1f, new Random(seed));
+                assertArrayEquals(recomputed, cached, "seed " + seed);
+                longest = Math.max(longest, cached.length);
+            }
+            assertTrue(longest > 3 * 8, "some sample outgrows the window several times: " + longest);
+        }
     }
 
     @Test

@@ -12,7 +12,7 @@ import ai.djl.util.PairList;
  * maxLen} rows initialised from N(0, 0.02²). Given token ids of shape (..., T), forward returns
  * the rows of positions {@code 0 .. T-1}, shape (T, D).
  */
-public class LearnedPositionalEmbedding extends Embedding {
+public class LearnedPositionalEmbedding extends Embedding implements PositionTable {
 
     /** GPT-2's initialisation scale for embeddings. */
     private static final double INIT_STD = 0.02;
@@ -32,10 +32,15 @@ public class LearnedPositionalEmbedding extends Embedding {
             NDList inputs,
             boolean training,
             PairList<String, Object> params) {
-        NDArray tokens = inputs.singletonOrThrow();
-        int length = SequenceLength.of(tokens.getShape(), maxLen);
-        NDArray positions = tokens.getManager().arange(0, length, 1, DataType.INT64);
-        return super.forwardInternal(parameterStore, new NDList(positions), training, params);
+        return new NDList(rows(parameterStore, inputs.singletonOrThrow(), 0, training));
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray rows(ParameterStore parameterStore, NDArray tokens, int start, boolean training) {
+        int length = SequenceLength.of(tokens.getShape(), start, maxLen);
+        NDArray positions = tokens.getManager().arange(start, start + length, 1, DataType.INT64);
+        return super.forwardInternal(parameterStore, new NDList(positions), training, null).singletonOrThrow();
     }
 
     /** {@inheritDoc} */

@@ -14,9 +14,10 @@ import ai.djl.util.PairList;
  * <p>It has no parameters and saves nothing: the table is computed once, in double precision and
  * rounded to float, for positions {@code 0 .. maxLen-1}. An odd {@code dModel} works; its last
  * column is a sine. Given token ids of shape (..., T), forward returns the first T rows, (T, D),
- * which broadcast over the batch when added to the token embeddings.
+ * which broadcast over the batch when added to the token embeddings; {@link #rows} gives later
+ * positions too.
  */
-public class SinusoidalPositionalEncoding extends AbstractBlock {
+public class SinusoidalPositionalEncoding extends AbstractBlock implements PositionTable {
 
     private final int maxLen;
     private final int dModel;
@@ -48,10 +49,15 @@ public class SinusoidalPositionalEncoding extends AbstractBlock {
             NDList inputs,
             boolean training,
             PairList<String, Object> params) {
-        NDArray tokens = inputs.singletonOrThrow();
-        int length = SequenceLength.of(tokens.getShape(), maxLen);
-        float[] rows = java.util.Arrays.copyOf(table, length * dModel);
-        return new NDList(tokens.getManager().create(rows, new Shape(length, dModel)));
+        return new NDList(rows(parameterStore, inputs.singletonOrThrow(), 0, training));
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray rows(ParameterStore parameterStore, NDArray tokens, int start, boolean training) {
+        int length = SequenceLength.of(tokens.getShape(), start, maxLen);
+        float[] rows = java.util.Arrays.copyOfRange(table, start * dModel, (start + length) * dModel);
+        return tokens.getManager().create(rows, new Shape(length, dModel));
     }
 
     /** {@inheritDoc} */

@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
-import ai.djl.nn.Block;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
@@ -19,20 +18,22 @@ import ai.djl.util.PairList;
 public class TransformerEmbedding extends AbstractBlock {
 
     private final TokenEmbedding token;
-    private final Block position;
+    private final PositionTable position;
     private final Dropout dropout;
+    private final boolean dropsOut; // dropout > 0: eval mode and rate 0 skip the native call
 
     /**
      * Combines a token embedding with a position block ({@link SinusoidalPositionalEncoding} or
      * {@link LearnedPositionalEmbedding}) of the same width, and a dropout rate in [0, 1).
      */
-    public TransformerEmbedding(TokenEmbedding token, Block position, float dropoutRate) {
+    public TransformerEmbedding(TokenEmbedding token, PositionTable position, float dropoutRate) {
         if (!(dropoutRate >= 0 && dropoutRate < 1)) {
             throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropoutRate);
         }
         this.token = addChildBlock("token", token);
         this.position = addChildBlock("position", position);
         this.dropout = addChildBlock("dropout", Dropout.builder().optRate(dropoutRate).build());
+        this.dropsOut = dropoutRate > 0;
     }
 
     /** {@inheritDoc} */
@@ -42,9 +43,15 @@ public class TransformerEmbedding extends AbstractBlock {
             NDList inputs,
             boolean training,
             PairList<String, Object> params) {
-        NDArray tokens = token.forward(parameterStore, inputs, training).singletonOrThrow();
-        NDArray positions = position.forward(parameterStore, inputs, training).singletonOrThrow();
-        return dropout.forward(parameterStore, new NDList(tokens.add(positions)), training);
+        return new NDList(forward(parameterStore, inputs.singletonOrThrow(), 0, training));
+    }
+
+    /** The input vectors (B, T, D) of token ids (B, T) whose first position is {@code start}. */
+    public NDArray forward(ParameterStore parameterStore, NDArray tokens, int start, boolean training) {
+        NDArray vectors = token.forward(parameterStore, new NDList(tokens), training).singletonOrThrow();
+        NDArray positions = position.rows(parameterStore, tokens, start, training);
+        NDArray sum = vectors.add(positions);
+        return training && dropsOut ? dropout.forward(parameterStore, new NDList(sum), training).singletonOrThrow() : sum;
     }
 
     /** {@inheritDoc} */

@@ -104,7 +104,7 @@ final class BenchCommand implements Callable<Integer> {
 
     private double sampleSpeed(Gpt gpt, TrainConfig config) {
         try (NDManager manager = NDManager.newBaseManager(Device.fromName(config.device()))) {
-            Sampler sampler = new Sampler(gpt, manager);
+            Sampler sampler = new Sampler(gpt, manager, true);
             int[] start = {Vocabulary.BOS};
             sampler.generate(start, Math.min(20, sampleTokens), 1f, 0, 1f, new Random(1)); // warm-up
             long begin = System.nanoTime();

@@ -51,6 +51,9 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "The same seed gives the same text (default: ${DEFAULT-VALUE}).")
     long seed = 1337;
 
+    @Option(names = "--no-kv-cache", description = "Recompute the whole window for every token (same text, slower).")
+    boolean noKvCache;
+
     @Option(names = "--device", paramLabel = "cpu|gpu|gpu:N", description = "Where to run (default: ${DEFAULT-VALUE}).")
     String device = "cpu";
 
@@ -63,7 +66,7 @@ final class SampleCommand implements Callable<Integer> {
         int[] context = context(vocabulary);
         try (NDManager manager = NDManager.newBaseManager(Device.fromName(device))) {
             Gpt gpt = loaded.loadModel(manager);
-            Sampler sampler = new Sampler(gpt, manager);
+            Sampler sampler = new Sampler(gpt, manager, !noKvCache);
             Random random = new Random(seed);
             for (int n = 0; n < numSamples; n++) {
                 int[] generated = sampler.generate(context, maxNewTokens, temperature, topK, topP, random);
