@@ -82,7 +82,9 @@ public final class Sampler {
                     cache != null
                             ? gpt.logits(parameterStore, input, cache)
                             : gpt.logits(parameterStore, input, false); // (1, T, V)
-            return logits.get(0, ids.length - 1).toFloatArray();
+            float[] all = logits.toFloatArray(); // the last row is the next token's
+            int vocab = (int) logits.getShape().get(2);
+            return Arrays.copyOfRange(all, all.length - vocab, all.length);
         }
     }
 

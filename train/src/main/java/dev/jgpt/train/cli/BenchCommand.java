@@ -106,7 +106,8 @@ final class BenchCommand implements Callable<Integer> {
         try (NDManager manager = NDManager.newBaseManager(Device.fromName(config.device()))) {
             Sampler sampler = new Sampler(gpt, manager, true);
             int[] start = {Vocabulary.BOS};
-            sampler.generate(start, Math.min(20, sampleTokens), 1f, 0, 1f, new Random(1)); // warm-up
+            // Untimed first run: the JIT needs a few hundred tokens before the timed one is steady.
+            sampler.generate(start, Math.max(sampleTokens, 300), 1f, 0, 1f, new Random(1));
             long begin = System.nanoTime();
             int generated = sampler.generate(start, sampleTokens, 1f, 0, 1f, new Random(config.seed())).length;
             return generated / ((System.nanoTime() - begin) / 1e9);
