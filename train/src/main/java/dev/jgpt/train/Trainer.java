@@ -208,6 +208,11 @@ public final class Trainer implements AutoCloseable {
         return iter;
     }
 
+    /** The manager that holds the model, the optimizer state and every step's arrays. */
+    NDManager manager() {
+        return manager;
+    }
+
     @Override
     public void close() {
         if (metrics != null) {

@@ -12,6 +12,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,6 +49,33 @@ public final class AdamW implements AutoCloseable {
 
     /** The first and second moment of one parameter, updated in place. */
     private record Moments(NDArray mean, NDArray variance) {}
+
+    /**
+     * The step's factors as 0-d arrays, made once per step and shared by every parameter:
+     * {@code mul(Number)} would wrap a number in a new native scalar at every use.
+     */
+    private final class Factors {
+        final NDArray beta1;
+        final NDArray oneMinusBeta1;
+        final NDArray beta2;
+        final NDArray oneMinusBeta2;
+        final NDArray eps;
+        final NDArray stepSize;
+        final NDArray biasCorrection2Sqrt;
+        final NDArray decay;
+
+        Factors(NDManager scope, float stepSize, float biasCorrection2Sqrt, float decay) {
+            Shape scalar = new Shape();
+            this.beta1 = scope.full(scalar, AdamW.this.beta1);
+            this.oneMinusBeta1 = scope.full(scalar, 1 - AdamW.this.beta1);
+            this.beta2 = scope.full(scalar, AdamW.this.beta2);
+            this.oneMinusBeta2 = scope.full(scalar, 1 - AdamW.this.beta2);
+            this.eps = scope.full(scalar, AdamW.this.eps);
+            this.stepSize = scope.full(scalar, stepSize);
+            this.biasCorrection2Sqrt = scope.full(scalar, biasCorrection2Sqrt);
+            this.decay = scope.full(scalar, decay);
+        }
+    }
 
     /**
      * Creates an optimizer with no state yet.
@@ -87,24 +115,37 @@ public final class AdamW implements AutoCloseable {
      */
     public void step(PairList<String, Parameter> parameters, float learningRate) {
         stepCount++;
+        Map<String, NDArray> trained = TrainedParameters.arrays(parameters);
+        if (trained.isEmpty()) {
+            return;
+        }
         double biasCorrection1 = 1 - Math.pow(beta1, stepCount);
         float stepSize = (float) (learningRate / biasCorrection1);
         float biasCorrection2Sqrt = (float) Math.sqrt(1 - Math.pow(beta2, stepCount));
         float decayFactor = (float) (1 - (double) learningRate * weightDecay);
-        for (Map.Entry<String, NDArray> trained : TrainedParameters.arrays(parameters).entrySet()) {
-            NDArray weight = trained.getValue();
-            Moments state = momentsOf(trained.getKey(), weight);
-            if (weightDecay != 0 && weight.getShape().dimension() >= 2) {
-                weight.muli(decayFactor); // p ← p·(1 − lr·wd), before the moments, as torch does
+        try (NDManager scope = trained.values().iterator().next().getManager().newSubManager()) {
+            Factors factors = new Factors(scope, stepSize, biasCorrection2Sqrt, decayFactor);
+            for (Map.Entry<String, NDArray> entry : trained.entrySet()) {
+                update(entry.getValue(), momentsOf(entry.getKey(), entry.getValue()), factors);
             }
-            try (NDArray gradient = weight.getGradient()) {
-                updateMoments(state, gradient);
-            }
-            // p ← p − lr/(1−β1^t) · m / (sqrt(v)/sqrt(1−β2^t) + eps), in torch's order of operations
-            try (NDArray denominator = state.variance().sqrt().divi(biasCorrection2Sqrt).addi(eps);
-                    NDArray update = state.mean().div(denominator).muli(stepSize)) {
-                weight.subi(update);
-            }
+        }
+    }
+
+    private void update(NDArray weight, Moments state, Factors factors) {
+        if (weightDecay != 0 && weight.getShape().dimension() >= 2) {
+            weight.muli(factors.decay); // p ← p·(1 − lr·wd), before the moments, as torch does
+        }
+        // m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²
+        try (NDArray gradient = weight.getGradient();
+                NDArray scaled = gradient.mul(factors.oneMinusBeta1);
+                NDArray squared = gradient.square()) {
+            state.mean().muli(factors.beta1).addi(scaled);
+            state.variance().muli(factors.beta2).addi(squared.muli(factors.oneMinusBeta2));
+        }
+        // p ← p − lr/(1−β1^t) · m / (sqrt(v)/sqrt(1−β2^t) + eps), in torch's order of operations
+        try (NDArray denominator = state.variance().sqrt().divi(factors.biasCorrection2Sqrt).addi(factors.eps);
+                NDArray update = state.mean().div(denominator).muli(factors.stepSize)) {
+            weight.subi(update);
         }
     }
 
@@ -115,10 +156,16 @@ public final class AdamW implements AutoCloseable {
      * @param parameters the model's parameters
      */
     public void zeroGradients(PairList<String, Parameter> parameters) {
-        for (NDArray weight : TrainedParameters.arrays(parameters).values()) {
-            try (NDArray gradient = weight.getGradient(); NDArray zero = gradient.getManager().create(0f)) {
-                // Assigned rather than multiplied by zero, which would keep NaN and infinity.
-                gradient.set(EVERYTHING, zero);
+        Collection<NDArray> trained = TrainedParameters.arrays(parameters).values();
+        if (trained.isEmpty()) {
+            return;
+        }
+        try (NDArray zero = trained.iterator().next().getManager().full(new Shape(), 0f)) {
+            for (NDArray weight : trained) {
+                try (NDArray gradient = weight.getGradient()) {
+                    // Assigned rather than multiplied by zero, which would keep NaN and infinity.
+                    gradient.set(EVERYTHING, zero);
+                }
             }
         }
     }
@@ -249,16 +296,6 @@ public final class AdamW implements AutoCloseable {
                     + " but its moments have shape " + state.mean().getShape());
         }
         return state;
-    }
-
-    /** m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g². */
-    private void updateMoments(Moments state, NDArray gradient) {
-        try (NDArray scaled = gradient.mul(1 - beta1)) {
-            state.mean().muli(beta1).addi(scaled);
-        }
-        try (NDArray squared = gradient.square()) {
-            state.variance().muli(beta2).addi(squared.muli(1 - beta2));
-        }
     }
 
     private void requireSameHyperParameters(float savedBeta1, float savedBeta2, float savedEps, float savedDecay)

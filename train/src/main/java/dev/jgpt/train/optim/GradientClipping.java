@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.util.PairList;
 import java.util.ArrayList;
@@ -41,8 +42,9 @@ public final class GradientClipping {
             float totalNorm = NDArrays.stack(norms).norm().getFloat(); // the only read back to the host
             float coefficient = maxNorm / (totalNorm + 1e-6f);
             if (maxNorm > 0 && coefficient < 1 && Float.isFinite(totalNorm)) {
+                NDArray factor = scope.full(new Shape(), coefficient); // one native scalar, not one per gradient
                 for (NDArray gradient : gradients) {
-                    gradient.muli(coefficient);
+                    gradient.muli(factor);
                 }
             }
             return totalNorm;
