@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.util.PairList;
+import dev.jgpt.model.Scalars;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -54,7 +55,7 @@ final class ToyParameters implements AutoCloseable {
             for (int i = 0; i < parameters.size(); i++) {
                 NDArray parameter = parameters.get(i).getValue().getArray();
                 NDArray k = scope.create(coefficients.get(i), parameter.getShape());
-                loss = loss.add(k.mul(parameter).mul(parameter).sum().div(2));
+                loss = loss.add(k.mul(parameter).mul(parameter).sum().div(Scalars.of(k, 2f)));
             }
             collector.backward(loss);
         }
