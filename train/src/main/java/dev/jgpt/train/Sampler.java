@@ -51,7 +51,8 @@ public final class Sampler {
         int[] tokens = Arrays.copyOf(context, context.length + maxNewTokens);
         int length = context.length;
         int windowStart = Math.max(0, length - blockSize);
-        try (KvCache cache = useCache ? gpt.newCache(manager) : null) {
+        try (SingleThread oneThread = new SingleThread();
+                KvCache cache = useCache ? gpt.newCache(manager) : null) {
             for (int n = 0; n < maxNewTokens; n++) {
                 if (length - windowStart > blockSize) {
                     windowStart = length - keep;
