@@ -13,15 +13,19 @@ import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
@@ -155,12 +159,12 @@ public final class CheckpointStore {
 
     /** Whether {@code runDir} already holds a checkpoint that a new run would mix with. */
     public boolean hasCheckpoint() {
-        return Files.exists(runDir.resolve(LATEST), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        return Files.exists(runDir.resolve(LATEST), LinkOption.NOFOLLOW_LINKS);
     }
 
     private Path freeName(String base) {
         Path candidate = runDir.resolve(base);
-        for (int n = 1; Files.exists(candidate, java.nio.file.LinkOption.NOFOLLOW_LINKS); n++) {
+        for (int n = 1; Files.exists(candidate, LinkOption.NOFOLLOW_LINKS); n++) {
             candidate = runDir.resolve(base + "." + n);
         }
         return candidate;
@@ -200,7 +204,7 @@ public final class CheckpointStore {
 
     private static void writeSynced(Path file, Writer writer) throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            OutputStream stream = java.nio.channels.Channels.newOutputStream(channel);
+            OutputStream stream = Channels.newOutputStream(channel);
             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(stream, 1 << 16));
             writer.write(out);
             out.flush();
@@ -217,7 +221,7 @@ public final class CheckpointStore {
     static String sha256(Path file) {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(1 << 16);
+            java.nio.ByteBuffer buffer = ByteBuffer.allocate(1 << 16);
             while (channel.read(buffer) > 0) {
                 buffer.flip();
                 digest.update(buffer);
@@ -234,11 +238,11 @@ public final class CheckpointStore {
     }
 
     private static void deleteQuietly(Path path) {
-        if (path == null || !Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        if (path == null || !Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
         try (Stream<Path> walk = Files.walk(path)) {
-            for (Path entry : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            for (Path entry : walk.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(entry);
             }
         } catch (IOException ignored) {

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Locale;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVPrinter;
 
@@ -53,10 +54,10 @@ final class MetricsLog implements AutoCloseable {
             printer.printRecord(
                     iter,
                     lr,
-                    trainLoss == null ? "" : String.format(java.util.Locale.ROOT, "%.4f", trainLoss),
-                    valLoss == null ? "" : String.format(java.util.Locale.ROOT, "%.4f", valLoss),
-                    ms == null ? "" : String.format(java.util.Locale.ROOT, "%.2f", ms),
-                    tokensPerSecond == null ? "" : String.format(java.util.Locale.ROOT, "%.1f", tokensPerSecond));
+                    trainLoss == null ? "" : String.format(Locale.ROOT, "%.4f", trainLoss),
+                    valLoss == null ? "" : String.format(Locale.ROOT, "%.4f", valLoss),
+                    ms == null ? "" : String.format(Locale.ROOT, "%.2f", ms),
+                    tokensPerSecond == null ? "" : String.format(Locale.ROOT, "%.1f", tokensPerSecond));
             printer.flush();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot append to metrics.csv: " + e.getMessage(), e);

@@ -16,6 +16,8 @@ import ai.djl.util.PairList;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.util.Arrays;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -259,7 +261,7 @@ public class Embedding extends AbstractBlock {
                             .singletonOrThrow();
             float[] norms = norms(rows).toFloatArray();
             float[] scale = new float[numEmbeddings];
-            java.util.Arrays.fill(scale, 1f);
+            Arrays.fill(scale, 1f);
             boolean any = false;
             for (int k = 0; k < unique; k++) {
                 if (norms[k] > maxNorm) {
@@ -304,7 +306,7 @@ public class Embedding extends AbstractBlock {
         } else {
             throw new IllegalArgumentException(
                     "Embedding indices must be integers (int32 or int64), got "
-                            + type.toString().toLowerCase(java.util.Locale.ROOT)
+                            + type.toString().toLowerCase(Locale.ROOT)
                             + " indices of shape "
                             + indices.getShape());
         }

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import java.util.Arrays;
 
 /**
  * The fixed sinusoidal position table of "Attention Is All You Need": {@code PE[pos, 2i] =
@@ -56,7 +57,7 @@ public class SinusoidalPositionalEncoding extends AbstractBlock implements Posit
     @Override
     public NDArray rows(ParameterStore parameterStore, NDArray tokens, int start, boolean training) {
         int length = SequenceLength.of(tokens.getShape(), start, maxLen);
-        float[] rows = java.util.Arrays.copyOfRange(table, start * dModel, (start + length) * dModel);
+        float[] rows = Arrays.copyOfRange(table, start * dModel, (start + length) * dModel);
         return tokens.getManager().create(rows, new Shape(length, dModel));
     }
 

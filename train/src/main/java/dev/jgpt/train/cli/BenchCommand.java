@@ -13,6 +13,7 @@ import dev.jgpt.train.TrainConfig;
 import dev.jgpt.train.Trainer;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Random;
@@ -53,7 +54,7 @@ final class BenchCommand implements Callable<Integer> {
                     "--iters must be > 0, --warmup and --sample-tokens >= 0, got " + iters + ", " + warmup + " and " + sampleTokens);
         }
         TrainConfig config = options.requestedConfig();
-        Corpus corpus = Corpora.open(config.data(), config.column(), null, java.nio.file.Path.of("data"));
+        Corpus corpus = Corpora.open(config.data(), config.column(), null, Path.of("data"));
         corpus.checkBlockSize(config.blockSize());
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
 

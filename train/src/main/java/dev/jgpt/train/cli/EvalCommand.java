@@ -9,6 +9,7 @@ import dev.jgpt.train.Checkpoint;
 import dev.jgpt.train.CheckpointStore;
 import dev.jgpt.train.Evaluation;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -68,7 +69,7 @@ final class EvalCommand implements Callable<Integer> {
     private static int[] wholeText(Corpus corpus) {
         int[] train = corpus.tokens(Split.TRAIN);
         int[] val = corpus.tokens(Split.VAL);
-        int[] all = java.util.Arrays.copyOf(train, train.length + val.length);
+        int[] all = Arrays.copyOf(train, train.length + val.length);
         System.arraycopy(val, 0, all, train.length, val.length);
         return all;
     }
