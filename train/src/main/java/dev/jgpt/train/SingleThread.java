@@ -4,19 +4,33 @@ import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 
 /**
- * Runs torch's CPU ops on one thread until closed. One token at a time, the ops are so small that
- * a second OpenMP thread only spins between them and slows the first: with it, sampling the
- * default model runs at about 600 tokens/s here, without it at about 2,200 (bench/NOTES.md).
- * Training's larger ops keep both threads.
+ * torch's intra-op threads for sampling. One token at a time, the ops are so small that a second
+ * OpenMP thread only spins between them and slows the first (bench/NOTES.md): sampling the
+ * default model runs at about 600 tokens/s with two threads, 1,400 when switched to one, and
+ * 2,150 when the engine starts with one, so that no second thread ever exists. Training's larger
+ * ops want every core.
  */
-final class SingleThread implements AutoCloseable {
+public final class SingleThread implements AutoCloseable {
+
+    private static final String THREADS_PROPERTY = "ai.djl.pytorch.num_threads";
 
     private final int previous;
 
-    SingleThread() {
+    /** Runs torch on one thread until closed. */
+    public SingleThread() {
         Engine.getInstance(); // loads libtorch
         previous = JniUtils.getNumThreads();
         JniUtils.setNumThreads(1);
+    }
+
+    /**
+     * Makes the engine start with one intra-op thread, unless it has started or the user chose a
+     * number: call it first thing in a process that samples.
+     */
+    public static void beforeEngineStarts() {
+        if (System.getProperty(THREADS_PROPERTY) == null) {
+            System.setProperty(THREADS_PROPERTY, "1");
+        }
     }
 
     @Override

@@ -7,6 +7,7 @@ import dev.jgpt.model.Gpt;
 import dev.jgpt.train.Checkpoint;
 import dev.jgpt.train.CheckpointStore;
 import dev.jgpt.train.Sampler;
+import dev.jgpt.train.SingleThread;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -59,6 +60,7 @@ final class SampleCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        SingleThread.beforeEngineStarts();
         checkOptions();
         PrintStream out = System.out;
         Checkpoint loaded = CheckpointStore.open(checkpoint, "best");
