@@ -58,15 +58,17 @@ public class CausalSelfAttention extends AbstractBlock {
         long channels = shape.get(2);
         long headSize = channels / nHead;
 
-        NDList qkvParts = qkv.forward(parameterStore, new NDList(x), training).singletonOrThrow().split(3, 2);
+        NDArray qkvOut = qkv.forward(parameterStore, new NDList(x), training).singletonOrThrow(); // (B, T, 3C)
         NDArray q;
         NDArray kT;
         NDArray v;
-        if (time == 1) { // one new position (sampling): reshapes alone put the heads first
-            q = qkvParts.get(0).reshape(batch, nHead, 1, headSize);
-            kT = qkvParts.get(1).reshape(batch, nHead, headSize, 1);
-            v = qkvParts.get(2).reshape(batch, nHead, 1, headSize);
+        if (time == 1) { // one new position (sampling): a reshape alone puts the heads first
+            NDList qkvHeads = qkvOut.reshape(batch, 3L * nHead, 1, headSize).split(3, 1);
+            q = qkvHeads.get(0); // (B, nh, 1, hs)
+            kT = qkvHeads.get(1).reshape(batch, nHead, headSize, 1);
+            v = qkvHeads.get(2);
         } else {
+            NDList qkvParts = qkvOut.split(3, 2);
             Shape heads = new Shape(batch, time, nHead, headSize);
             q = qkvParts.get(0).reshape(heads).transpose(0, 2, 1, 3); // (B, nh, T, hs)
             kT = qkvParts.get(1).reshape(heads).transpose(0, 2, 3, 1); // (B, nh, hs, T)

@@ -91,7 +91,7 @@ public class Gpt extends AbstractBlock {
 
     /** A cache for this model's keys and values, its arrays kept under {@code manager}. */
     public KvCache newCache(NDManager manager) {
-        return new KvCache(manager, blocks.size(), config.blockSize());
+        return new KvCache(manager, blocks.size());
     }
 
     private NDArray run(ParameterStore parameterStore, NDArray tokens, KvCache cache, boolean training) {

@@ -2,28 +2,23 @@ package dev.jgpt.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.Shape;
 
 /**
  * The keys and values every layer has computed for the tokens seen so far, so that generating
- * one more token runs the model on that token alone. Each layer's keys and values sit in arrays
- * allocated once for {@code capacity} positions and filled in place, so a new token copies only
- * its own keys and values. Fill the cache with a first chunk of tokens (the prompt), then one
- * token at a time; {@link #clear} starts over.
+ * one more token runs the model on that token alone. The arrays live in the cache's own manager
+ * until {@link #close}; each append replaces them. Fill it with a first chunk of tokens (the
+ * prompt), then one token at a time; {@link #clear} starts over.
  */
 public final class KvCache implements AutoCloseable {
 
     private final NDManager manager;
-    private final int capacity;
-    private final NDArray[] keys; // (B, nh, hs, capacity): transposed, ready for q @ k^T
-    private final NDArray[] values; // (B, nh, capacity, hs)
+    private final NDArray[] keys;
+    private final NDArray[] values;
     private int length;
 
-    /** An empty cache for {@code nLayer} blocks and up to {@code capacity} positions. */
-    public KvCache(NDManager parent, int nLayer, int capacity) {
+    /** An empty cache for a model of {@code nLayer} blocks, its arrays kept under {@code parent}. */
+    public KvCache(NDManager parent, int nLayer) {
         manager = parent.newSubManager();
-        this.capacity = capacity;
         keys = new NDArray[nLayer];
         values = new NDArray[nLayer];
     }
@@ -34,29 +29,28 @@ public final class KvCache implements AutoCloseable {
     }
 
     /**
-     * Stores a layer's transposed keys (B, nh, hs, T) and values (B, nh, T, hs) for the next T
-     * positions and returns views of all filled positions, owned by the new arrays' manager.
+     * Adds a layer's transposed keys (B, nh, hs, T) and values (B, nh, T, hs) for new positions and
+     * returns all of them, the cached positions first.
      */
     NDArray[] append(int layer, NDArray newKeysTransposed, NDArray newValues) {
-        int added = (int) newValues.getShape().get(2);
-        if (length + added > capacity) {
-            throw new IllegalStateException("the KV cache holds " + capacity + " positions; " + (length + added) + " asked");
+        keys[layer] = grow(keys[layer], newKeysTransposed, 3);
+        values[layer] = grow(values[layer], newValues, 2);
+        return new NDArray[] {keys[layer], values[layer]};
+    }
+
+    /**
+     * The cached positions with the new ones after them: one native call, where writing into a
+     * preallocated array through DJL's indexing takes four (bench/NOTES.md).
+     */
+    private NDArray grow(NDArray cached, NDArray added, int positionAxis) {
+        if (cached == null) {
+            NDArray copy = added.duplicate();
+            copy.attach(manager);
+            return copy;
         }
-        if (keys[layer] == null) {
-            Shape k = newKeysTransposed.getShape();
-            Shape v = newValues.getShape();
-            keys[layer] = manager.zeros(new Shape(k.get(0), k.get(1), k.get(2), capacity));
-            values[layer] = manager.zeros(new Shape(v.get(0), v.get(1), capacity, v.get(3)));
-        }
-        int end = length + added;
-        keys[layer].set(new NDIndex(":, :, :, {}:{}", length, end), newKeysTransposed);
-        values[layer].set(new NDIndex(":, :, {}:{}", length, end), newValues);
-        NDManager step = newValues.getManager();
-        NDArray filledKeys = keys[layer].get(new NDIndex(":, :, :, :{}", end));
-        NDArray filledValues = values[layer].get(new NDIndex(":, :, :{}", end));
-        filledKeys.attach(step);
-        filledValues.attach(step);
-        return new NDArray[] {filledKeys, filledValues};
+        NDArray grown = cached.concat(added, positionAxis); // in the cache's manager, like cached
+        cached.close();
+        return grown;
     }
 
     /** Counts positions added by a forward pass through every layer. */
@@ -64,9 +58,21 @@ public final class KvCache implements AutoCloseable {
         length += positions;
     }
 
-    /** Forgets every position; the arrays are kept and overwritten. */
+    /** Forgets every position. */
     public void clear() {
+        for (int layer = 0; layer < keys.length; layer++) {
+            close(keys[layer]);
+            close(values[layer]);
+            keys[layer] = null;
+            values[layer] = null;
+        }
         length = 0;
+    }
+
+    private static void close(NDArray array) {
+        if (array != null) {
+            array.close();
+        }
     }
 
     @Override
