@@ -38,10 +38,10 @@ public class TransformerBlock extends AbstractBlock {
 
     /** The block on x (B, T, C); with a cache, x holds only the new positions. */
     NDArray forward(ParameterStore parameterStore, NDArray x, KvCache cache, int layer, boolean training) {
-        NDArray normed = ln1.forward(parameterStore, new NDList(x), training).singletonOrThrow();
-        x = x.add(attn.attend(parameterStore, normed, cache, layer, training));
-        NDList normed2 = ln2.forward(parameterStore, new NDList(x), training);
-        return x.add(mlp.forward(parameterStore, normed2, training).singletonOrThrow());
+        NDArray beforeAttention = ln1.forward(parameterStore, new NDList(x), training).singletonOrThrow();
+        x = x.add(attn.attend(parameterStore, beforeAttention, cache, layer, training));
+        NDList beforeMlp = ln2.forward(parameterStore, new NDList(x), training);
+        return x.add(mlp.forward(parameterStore, beforeMlp, training).singletonOrThrow());
     }
 
     /** {@inheritDoc} */

@@ -55,10 +55,6 @@ public final class CheckpointStore {
         this.runDir = runDir;
     }
 
-    public Path runDir() {
-        return runDir;
-    }
-
     /** Saves a checkpoint at {@code iter}, points {@code latest} at it and, if asked, {@code best}. */
     public Path save(
             int iter, Float bestValLoss, TrainConfig config, Vocabulary vocabulary, Gpt gpt, AdamW optimizer, boolean isBest) {
