@@ -14,7 +14,7 @@ import java.util.Random;
  * Generates text from a trained model one token at a time, as nanoGPT's sample.py: the last
  * position's logits are divided by the temperature, cut to the top-k and to the top-p nucleus, and
  * the next token is drawn with a seeded Java RNG (DJL's randomMultinomial is not supported by the
- * PyTorch engine). A sample ends early at {@code </s>}.
+ * PyTorch engine). A sample ends early at {@code </s>} unless told to ignore it.
  *
  * <p>The model sees a window of at most block_size tokens. With the KV cache (the default) each
  * new token costs one position's worth of compute. When the text outgrows the window, the window
@@ -29,13 +29,18 @@ public final class Sampler {
     private final NDManager manager;
     private final ParameterStore parameterStore;
     private final boolean useCache;
+    private final boolean stopAtEos;
 
-    /** A sampler that runs {@code gpt} in {@code manager}, with or without a KV cache. */
-    public Sampler(Gpt gpt, NDManager manager, boolean useCache) {
+    /**
+     * A sampler that runs {@code gpt} in {@code manager}, with or without a KV cache, and ends a
+     * sample at {@code </s>} or always generates the number of tokens asked for.
+     */
+    public Sampler(Gpt gpt, NDManager manager, boolean useCache, boolean stopAtEos) {
         this.gpt = gpt;
         this.manager = manager;
         this.parameterStore = new ParameterStore(manager, false);
         this.useCache = useCache;
+        this.stopAtEos = stopAtEos;
     }
 
     /**
@@ -66,7 +71,7 @@ public final class Sampler {
                                 : lastLogits(tokens, windowStart, length, null);
                 int next = draw(logits, temperature, topK, topP, random);
                 tokens[length++] = next;
-                if (next == Vocabulary.EOS) {
+                if (stopAtEos && next == Vocabulary.EOS) {
                     break;
                 }
             }
@@ -77,7 +82,10 @@ public final class Sampler {
     /** Logits of the position after tokens[from, to), run through the cache when there is one. */
     private float[] lastLogits(int[] tokens, int from, int to, KvCache cache) {
         try (NDManager scope = manager.newSubManager()) {
-            long[] ids = Arrays.stream(tokens, from, to).asLongStream().toArray();
+            long[] ids = new long[to - from];
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = tokens[from + i];
+            }
             NDArray input = scope.create(ids, new Shape(1, ids.length));
             NDArray logits =
                     cache != null

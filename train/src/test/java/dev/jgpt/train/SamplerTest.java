@@ -8,8 +8,10 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.jgpt.data.Vocabulary;
 import dev.jgpt.model.Gpt;
 import dev.jgpt.model.GptConfig;
+import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -37,12 +39,30 @@ class SamplerTest {
             int[] prompt = {0, 5, 9, 7};
             int longest = 0;
             for (int seed = 0; seed < 10; seed++) {
-                int[] cached = new Sampler(gpt, manager, true).generate(prompt, 60, 1.5f, 0, 1f, new Random(seed));
-                int[] recomputed = new Sampler(gpt, manager, false).generate(prompt, 60, 1.5f, 0, 1f, new Random(seed));
+                int[] cached = new Sampler(gpt, manager, true, true).generate(prompt, 60, 1.5f, 0, 1f, new Random(seed));
+                int[] recomputed = new Sampler(gpt, manager, false, true).generate(prompt, 60, 1.5f, 0, 1f, new Random(seed));
                 assertArrayEquals(recomputed, cached, "seed " + seed);
                 longest = Math.max(longest, cached.length);
             }
             assertTrue(longest > 3 * 8, "some sample outgrows the window several times: " + longest);
+        }
+    }
+
+    /** A sample ends at the first </s>, unless told to ignore it, as the benchmark does. */
+    @Test
+    void endsAtEosUnlessToldToIgnoreIt() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Engine.getInstance().setRandomSeed(4);
+            Gpt gpt = new Gpt(new GptConfig(6, 8, 1, 1, 8, 0f, GptConfig.Positions.SINUSOIDAL, false));
+            gpt.initialize(manager, DataType.FLOAT32, new Shape(1, 8));
+            int[] prompt = {Vocabulary.BOS};
+            int[] stopped = new Sampler(gpt, manager, true, true).generate(prompt, 200, 2f, 0, 1f, new Random(1));
+            int[] full = new Sampler(gpt, manager, true, false).generate(prompt, 200, 2f, 0, 1f, new Random(1));
+
+            assertTrue(stopped.length < 200, "6 tokens at temperature 2 draw </s> within 200: " + stopped.length);
+            assertEquals(Vocabulary.EOS, stopped[stopped.length - 1]);
+            assertEquals(200, full.length);
+            assertArrayEquals(stopped, Arrays.copyOf(full, stopped.length), "the same draws up to </s>");
         }
     }
 

@@ -33,7 +33,7 @@ import picocli.CommandLine.Option;
         description = "Time training steps and sampling; print a table and one JSON line.")
 final class BenchCommand implements Callable<Integer> {
 
-    private static final int SAMPLE_WARMUP_RUNS = 3;
+    private static final double SAMPLE_WARMUP_SECONDS = 3;
     private static final int SAMPLE_RUNS = 3;
 
     @Option(names = "--iters", description = "Timed training steps (default: ${DEFAULT-VALUE}).")
@@ -42,7 +42,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", description = "Untimed training steps first (default: ${DEFAULT-VALUE}).")
     int warmup = 10;
 
-    @Option(names = "--sample-tokens", description = "Tokens to sample, one sequence, after training; 0: skip (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--sample-tokens", description = "Tokens to sample, one sequence, before training; 0: skip (default: ${DEFAULT-VALUE}).")
     int sampleTokens = 500;
 
     @Mixin TrainOptions options;
@@ -62,6 +62,13 @@ final class BenchCommand implements Callable<Integer> {
         double sampleTokensPerSecond = Double.NaN;
         long parameters;
         try (Trainer trainer = Trainer.start(config, corpus, quiet)) {
+            Gpt gpt = trainer.model();
+            parameters = gpt.parameterCount();
+            // Sampling first, as in a process that only samples: after training steps, torch's
+            // second thread still spins now and then and the JIT holds code compiled for training.
+            if (sampleTokens > 0) {
+                sampleTokensPerSecond = sampleSpeed(gpt, config);
+            }
             for (int i = 0; i < warmup; i++) {
                 trainer.benchmarkStep(false);
             }
@@ -69,11 +76,6 @@ final class BenchCommand implements Callable<Integer> {
                 long start = System.nanoTime();
                 trainer.benchmarkStep(false);
                 stepMs[i] = (System.nanoTime() - start) / 1e6;
-            }
-            Gpt gpt = trainer.model();
-            parameters = gpt.parameterCount();
-            if (sampleTokens > 0) {
-                sampleTokensPerSecond = sampleSpeed(gpt, config);
             }
         }
 
@@ -91,8 +93,8 @@ final class BenchCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "training         %.2f ms/iter (median of %d after %d warm-up), %,.0f tokens/s%n", medianMs, iters, warmup, tokensPerSecond);
         out.printf(Locale.ROOT, "compute          %.3f GFLOP/iter, %.1f GFLOP/s achieved%n", flopsPerIter / 1e9, gflops);
         if (sampleTokens > 0) {
-            out.printf(Locale.ROOT, "sampling         %,.1f tokens/s (one sequence, %d new tokens, KV cache; median of %d after %d warm-up runs)%n",
-                    sampleTokensPerSecond, sampleTokens, SAMPLE_RUNS, SAMPLE_WARMUP_RUNS);
+            out.printf(Locale.ROOT, "sampling         %,.1f tokens/s (one sequence, %d new tokens, KV cache; median of %d after %.0f s of warm-up)%n",
+                    sampleTokensPerSecond, sampleTokens, SAMPLE_RUNS, SAMPLE_WARMUP_SECONDS);
         }
         JsonObject json = new JsonObject();
         json.addProperty("impl", "jgpt");
@@ -107,19 +109,24 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * Median tokens/s of {@value #SAMPLE_RUNS} runs of the untrained model, after warm-up runs
+     * that go on for at least {@value #SAMPLE_WARMUP_SECONDS} s: the JIT takes thousands of tokens
+     * to compile the per-token path. Every run generates all its tokens (</s> does not stop it).
+     */
     private double sampleSpeed(Gpt gpt, TrainConfig config) {
         try (NDManager manager = NDManager.newBaseManager(Device.fromName(config.device()))) {
-            Sampler sampler = new Sampler(gpt, manager, true);
+            Sampler sampler = new Sampler(gpt, manager, true, false);
             int[] start = {Vocabulary.BOS};
-            // The JIT needs a thousand tokens or so before sampling runs at its steady speed.
+            long warmupEnd = System.nanoTime() + (long) (SAMPLE_WARMUP_SECONDS * 1e9);
+            for (int run = 0; run < SAMPLE_RUNS || System.nanoTime() < warmupEnd; run++) {
+                sampler.generate(start, sampleTokens, 1f, 0, 1f, new Random(config.seed() + run));
+            }
             double[] tokensPerSecond = new double[SAMPLE_RUNS];
-            for (int run = -SAMPLE_WARMUP_RUNS; run < SAMPLE_RUNS; run++) {
+            for (int run = 0; run < SAMPLE_RUNS; run++) {
                 long begin = System.nanoTime();
-                // top-k 1 draws no </s> from an untrained model, so every run has the same length
-                int generated = sampler.generate(start, sampleTokens, 1f, 1, 1f, new Random(config.seed())).length;
-                if (run >= 0) {
-                    tokensPerSecond[run] = generated / ((System.nanoTime() - begin) / 1e9);
-                }
+                int generated = sampler.generate(start, sampleTokens, 1f, 0, 1f, new Random(config.seed() + run)).length;
+                tokensPerSecond[run] = generated / ((System.nanoTime() - begin) / 1e9);
             }
             return median(tokensPerSecond);
         }

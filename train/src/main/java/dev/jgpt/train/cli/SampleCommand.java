@@ -52,6 +52,9 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "The same seed gives the same text (default: ${DEFAULT-VALUE}).")
     long seed = 1337;
 
+    @Option(names = "--ignore-eos", description = "Always generate --max-new-tokens tokens; do not stop at </s>.")
+    boolean ignoreEos;
+
     @Option(names = "--no-kv-cache", description = "Recompute the whole window for every token (same text, slower).")
     boolean noKvCache;
 
@@ -68,7 +71,7 @@ final class SampleCommand implements Callable<Integer> {
         int[] context = context(vocabulary);
         try (NDManager manager = NDManager.newBaseManager(Device.fromName(device))) {
             Gpt gpt = loaded.loadModel(manager);
-            Sampler sampler = new Sampler(gpt, manager, !noKvCache);
+            Sampler sampler = new Sampler(gpt, manager, !noKvCache, !ignoreEos);
             Random random = new Random(seed);
             for (int n = 0; n < numSamples; n++) {
                 int[] generated = sampler.generate(context, maxNewTokens, temperature, topK, topP, random);
