@@ -83,9 +83,10 @@ public class CausalSelfAttention extends AbstractBlock {
 
         // A scalar operand is kept in x's manager until backward: see Scalars.
         NDArray scale = Scalars.of(x, (float) (1 / Math.sqrt(headSize)));
-        NDArray scores = q.matMul(kT).mul(scale); // (B, nh, T, past + T)
+        // In place: backward needs neither the product nor the scaled scores, only softmax's output.
+        NDArray scores = q.matMul(kT).muli(scale); // (B, nh, T, past + T)
         if (time > 1) {
-            scores = scores.add(causalMask(x.getManager(), (int) time, past));
+            scores.addi(causalMask(x.getManager(), (int) time, past));
         }
         NDArray weights = scores.softmax(-1);
         if (training && dropsOut) {

@@ -36,12 +36,16 @@ public class TransformerBlock extends AbstractBlock {
         return new NDList(forward(parameterStore, inputs.singletonOrThrow(), null, 0, training));
     }
 
-    /** The block on x (B, T, C); with a cache, x holds only the new positions. */
+    /**
+     * The block on x (B, T, C); with a cache, x holds only the new positions. Each residual sum is
+     * written into the branch's output, which backward does not need: an in-place op makes no new
+     * array, and so costs less than a new one (bench/NOTES.md, section 13).
+     */
     NDArray forward(ParameterStore parameterStore, NDArray x, KvCache cache, int layer, boolean training) {
         NDArray beforeAttention = ln1.forward(parameterStore, new NDList(x), training).singletonOrThrow();
-        x = x.add(attn.attend(parameterStore, beforeAttention, cache, layer, training));
+        x = attn.attend(parameterStore, beforeAttention, cache, layer, training).addi(x);
         NDList beforeMlp = ln2.forward(parameterStore, new NDList(x), training);
-        return x.add(mlp.forward(parameterStore, beforeMlp, training).singletonOrThrow());
+        return mlp.forward(parameterStore, beforeMlp, training).singletonOrThrow().addi(x);
     }
 
     /** {@inheritDoc} */

@@ -37,6 +37,6 @@ public class TokenEmbedding extends Embedding {
     /** {@inheritDoc} */
     @Override
     protected NDArray lookup(NDArray table, NDArray indices, long[] ids) {
-        return super.lookup(table, indices, ids).mul(Scalars.of(indices, scale));
+        return super.lookup(table, indices, ids).muli(Scalars.of(indices, scale)); // in place: backward needs only the scale
     }
 }

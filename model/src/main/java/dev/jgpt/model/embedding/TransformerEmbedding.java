@@ -50,7 +50,7 @@ public class TransformerEmbedding extends AbstractBlock {
     public NDArray forward(ParameterStore parameterStore, NDArray tokens, int start, boolean training) {
         NDArray vectors = token.forward(parameterStore, new NDList(tokens), training).singletonOrThrow();
         NDArray positions = position.rows(parameterStore, tokens, start, training);
-        NDArray sum = vectors.add(positions);
+        NDArray sum = vectors.addi(positions); // in place: backward needs neither operand
         return training && dropsOut ? dropout.forward(parameterStore, new NDList(sum), training).singletonOrThrow() : sum;
     }
 
