@@ -19,6 +19,7 @@ import java.util.Arrays;
 public class CausalSelfAttention extends AbstractBlock {
 
     private final int nHead;
+    private final int headSize;
     private final boolean dropsOut; // dropout > 0: eval mode and rate 0 skip the native call
     private final Linear qkv;
     private final Linear proj;
@@ -28,6 +29,7 @@ public class CausalSelfAttention extends AbstractBlock {
     /** Builds the attention of one block of {@code config}. */
     public CausalSelfAttention(GptConfig config) {
         nHead = config.nHead();
+        headSize = config.headSize();
         dropsOut = config.dropout() > 0;
         qkv = addChildBlock("qkv", Linear.builder().setUnits(3L * config.nEmbd()).build());
         proj = addChildBlock("proj", Linear.builder().setUnits(config.nEmbd()).build());
@@ -44,19 +46,28 @@ public class CausalSelfAttention extends AbstractBlock {
             NDList inputs,
             boolean training,
             PairList<String, Object> params) {
-        return new NDList(attend(parameterStore, inputs.singletonOrThrow(), null, 0, training));
+        NDArray x = inputs.singletonOrThrow();
+        return new NDList(attend(parameterStore, x, scale(x, headSize), null, 0, training));
     }
 
     /**
-     * Attention for x (B, T, C). With a cache, x holds only the new positions: their keys and
-     * values are appended to the layer's cache and the queries attend to all cached positions.
+     * The 0-d factor 1/sqrt(head size) for the scores; {@link Gpt} makes one per forward pass for
+     * all its layers. It lives in {@code like}'s manager until backward: see {@link Scalars}.
      */
-    NDArray attend(ParameterStore parameterStore, NDArray x, KvCache cache, int layer, boolean training) {
+    static NDArray scale(NDArray like, long headSize) {
+        return Scalars.of(like, (float) (1 / Math.sqrt(headSize)));
+    }
+
+    /**
+     * Attention for x (B, T, C), the scores multiplied by {@code scale}. With a cache, x holds only
+     * the new positions: their keys and values are appended to the layer's cache and the queries
+     * attend to all cached positions.
+     */
+    NDArray attend(ParameterStore parameterStore, NDArray x, NDArray scale, KvCache cache, int layer, boolean training) {
         Shape shape = x.getShape(); // (B, T, C)
         long batch = shape.get(0);
         long time = shape.get(1);
         long channels = shape.get(2);
-        long headSize = channels / nHead;
 
         NDArray qkvOut = qkv.forward(parameterStore, new NDList(x), training).singletonOrThrow(); // (B, T, 3C)
         NDArray q;
@@ -81,8 +92,6 @@ public class CausalSelfAttention extends AbstractBlock {
             v = all[1];
         }
 
-        // A scalar operand is kept in x's manager until backward: see Scalars.
-        NDArray scale = Scalars.of(x, (float) (1 / Math.sqrt(headSize)));
         // In place: backward needs neither the product nor the scaled scores, only softmax's output.
         NDArray scores = q.matMul(kT).muli(scale); // (B, nh, T, past + T)
         if (time > 1) {

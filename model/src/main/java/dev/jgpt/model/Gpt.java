@@ -97,8 +97,9 @@ public class Gpt extends AbstractBlock {
     private NDArray run(ParameterStore parameterStore, NDArray tokens, KvCache cache, boolean training) {
         int start = cache == null ? 0 : cache.length();
         NDArray x = embedding.forward(parameterStore, tokens, start, training); // (B, T, C)
+        NDArray attentionScale = CausalSelfAttention.scale(x, config.headSize());
         for (int layer = 0; layer < blocks.size(); layer++) {
-            x = blocks.get(layer).forward(parameterStore, x, cache, layer, training);
+            x = blocks.get(layer).forward(parameterStore, x, attentionScale, cache, layer, training);
         }
         NDArray hidden = lnF.forward(parameterStore, new NDList(x), training).singletonOrThrow();
         if (head != null) {

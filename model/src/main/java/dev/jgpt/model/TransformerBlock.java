@@ -17,6 +17,7 @@ public class TransformerBlock extends AbstractBlock {
     private final CausalSelfAttention attn;
     private final LayerNorm ln2;
     private final Mlp mlp;
+    private final int headSize;
 
     /** Builds one block of {@code config}. */
     public TransformerBlock(GptConfig config) {
@@ -24,6 +25,7 @@ public class TransformerBlock extends AbstractBlock {
         attn = addChildBlock("attn", new CausalSelfAttention(config));
         ln2 = addChildBlock("ln2", LayerNorm.builder().axis(2).build());
         mlp = addChildBlock("mlp", new Mlp(config));
+        headSize = config.headSize();
     }
 
     /** {@inheritDoc} */
@@ -33,7 +35,9 @@ public class TransformerBlock extends AbstractBlock {
             NDList inputs,
             boolean training,
             PairList<String, Object> params) {
-        return new NDList(forward(parameterStore, inputs.singletonOrThrow(), null, 0, training));
+        NDArray x = inputs.singletonOrThrow();
+        NDArray attentionScale = CausalSelfAttention.scale(x, headSize);
+        return new NDList(forward(parameterStore, x, attentionScale, null, 0, training));
     }
 
     /**
@@ -41,9 +45,9 @@ public class TransformerBlock extends AbstractBlock {
      * written into the branch's output, which backward does not need: an in-place op makes no new
      * array, and so costs less than a new one (bench/NOTES.md, section 13).
      */
-    NDArray forward(ParameterStore parameterStore, NDArray x, KvCache cache, int layer, boolean training) {
+    NDArray forward(ParameterStore parameterStore, NDArray x, NDArray attentionScale, KvCache cache, int layer, boolean training) {
         NDArray beforeAttention = ln1.forward(parameterStore, new NDList(x), training).singletonOrThrow();
-        x = attn.attend(parameterStore, beforeAttention, cache, layer, training).addi(x);
+        x = attn.attend(parameterStore, beforeAttention, attentionScale, cache, layer, training).addi(x);
         NDList beforeMlp = ln2.forward(parameterStore, new NDList(x), training);
         return mlp.forward(parameterStore, beforeMlp, training).singletonOrThrow().addi(x);
     }

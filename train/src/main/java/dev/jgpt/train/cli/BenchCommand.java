@@ -112,7 +112,7 @@ final class BenchCommand implements Callable<Integer> {
     /**
      * Median tokens/s of {@value #SAMPLE_RUNS} runs of the untrained model, after warm-up runs
      * that go on for at least {@value #SAMPLE_WARMUP_SECONDS} s: the JIT takes thousands of tokens
-     * to compile the per-token path. Every run generates all its tokens (</s> does not stop it).
+     * to compile the per-token path. Every run generates all its tokens ({@code </s>} does not stop it).
      */
     private double sampleSpeed(Gpt gpt, TrainConfig config) {
         try (NDManager manager = NDManager.newBaseManager(Device.fromName(config.device()))) {
