@@ -69,22 +69,10 @@ public class CausalSelfAttention extends AbstractBlock {
         long time = shape.get(1);
         long channels = shape.get(2);
 
-        NDArray qkvOut = qkv.forward(parameterStore, new NDList(x), training).singletonOrThrow(); // (B, T, 3C)
-        NDArray q;
-        NDArray kT;
-        NDArray v;
-        if (time == 1) { // one new position (sampling): a reshape alone puts the heads first
-            NDList qkvHeads = qkvOut.reshape(batch, 3L * nHead, 1, headSize).split(3, 1);
-            q = qkvHeads.get(0); // (B, nh, 1, hs)
-            kT = qkvHeads.get(1).reshape(batch, nHead, headSize, 1);
-            v = qkvHeads.get(2);
-        } else {
-            NDList qkvParts = qkvOut.split(3, 2);
-            Shape heads = new Shape(batch, time, nHead, headSize);
-            q = qkvParts.get(0).reshape(heads).transpose(0, 2, 1, 3); // (B, nh, T, hs)
-            kT = qkvParts.get(1).reshape(heads).transpose(0, 2, 3, 1); // (B, nh, hs, T)
-            v = qkvParts.get(2).reshape(heads).transpose(0, 2, 1, 3); // (B, nh, T, hs)
-        }
+        NDList heads = heads(parameterStore, x, training);
+        NDArray q = heads.get(0); // (B, nh, T, hs)
+        NDArray kT = heads.get(1); // (B, nh, hs, T)
+        NDArray v = heads.get(2); // (B, nh, T, hs)
         int past = cache == null ? 0 : cache.length();
         if (cache != null) {
             NDArray[] all = cache.append(layer, kT, v); // (B, nh, hs, past + T) and (B, nh, past + T, hs)
@@ -92,12 +80,7 @@ public class CausalSelfAttention extends AbstractBlock {
             v = all[1];
         }
 
-        // In place: backward needs neither the product nor the scaled scores, only softmax's output.
-        NDArray scores = q.matMul(kT).muli(scale); // (B, nh, T, past + T)
-        if (time > 1) {
-            scores.addi(causalMask(x.getManager(), (int) time, past));
-        }
-        NDArray weights = scores.softmax(-1);
+        NDArray weights = weights(q, kT, scale, past); // (B, nh, T, past + T)
         if (training && dropsOut) {
             weights = attnDropout.forward(parameterStore, new NDList(weights), training).singletonOrThrow();
         }
@@ -107,6 +90,45 @@ public class CausalSelfAttention extends AbstractBlock {
         return training && dropsOut
                 ? residDropout.forward(parameterStore, projected, training).singletonOrThrow()
                 : projected.singletonOrThrow();
+    }
+
+    /**
+     * Eval-mode attention weights (B, nh, T, T) for x (B, T, C): row i of a head says how much
+     * position i takes from each position up to it. For looking at them (jgpt attention); training
+     * and sampling never compute them apart from {@link #attend}.
+     */
+    NDArray weights(ParameterStore parameterStore, NDArray x, NDArray scale) {
+        NDList heads = heads(parameterStore, x, false);
+        return weights(heads.get(0), heads.get(1), scale, 0);
+    }
+
+    /** Queries (B, nh, T, hs), transposed keys (B, nh, hs, T) and values (B, nh, T, hs) of x (B, T, C). */
+    private NDList heads(ParameterStore parameterStore, NDArray x, boolean training) {
+        Shape shape = x.getShape();
+        long batch = shape.get(0);
+        long time = shape.get(1);
+        NDArray qkvOut = qkv.forward(parameterStore, new NDList(x), training).singletonOrThrow(); // (B, T, 3C)
+        if (time == 1) { // one new position (sampling): a reshape alone puts the heads first
+            NDList qkvHeads = qkvOut.reshape(batch, 3L * nHead, 1, headSize).split(3, 1);
+            return new NDList(qkvHeads.get(0), qkvHeads.get(1).reshape(batch, nHead, headSize, 1), qkvHeads.get(2));
+        }
+        NDList qkvParts = qkvOut.split(3, 2);
+        Shape heads = new Shape(batch, time, nHead, headSize);
+        return new NDList(
+                qkvParts.get(0).reshape(heads).transpose(0, 2, 1, 3),
+                qkvParts.get(1).reshape(heads).transpose(0, 2, 3, 1),
+                qkvParts.get(2).reshape(heads).transpose(0, 2, 1, 3));
+    }
+
+    /** softmax(q·kᵀ·scale + causal mask): (B, nh, T, past + T) for queries at positions past.. past + T - 1. */
+    private static NDArray weights(NDArray q, NDArray kT, NDArray scale, int past) {
+        long time = q.getShape().get(2);
+        // In place: backward needs neither the product nor the scaled scores, only softmax's output.
+        NDArray scores = q.matMul(kT).muli(scale);
+        if (time > 1) {
+            scores.addi(causalMask(q.getManager(), (int) time, past));
+        }
+        return scores.softmax(-1);
     }
 
     /**

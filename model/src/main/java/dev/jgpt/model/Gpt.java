@@ -89,6 +89,28 @@ public class Gpt extends AbstractBlock {
         return logits;
     }
 
+    /**
+     * Eval-mode attention weights for token ids (B, T), T ≤ block_size: one (B, n_head, T, T)
+     * array per layer, row i of a head holding how much position i takes from each position up to
+     * it (rows sum to 1). For looking at the model; {@link #logits} never computes them apart.
+     */
+    public NDList attentionWeights(ParameterStore parameterStore, NDArray tokens) {
+        NDArray x = embedding.forward(parameterStore, tokens, 0, false); // (B, T, C)
+        NDArray attentionScale = CausalSelfAttention.scale(x, config.headSize());
+        NDList weights = new NDList(blocks.size());
+        for (int layer = 0; layer < blocks.size(); layer++) {
+            TransformerBlock block = blocks.get(layer);
+            weights.add(block.attentionWeights(parameterStore, x, attentionScale));
+            x = block.forward(parameterStore, x, attentionScale, null, layer, false);
+        }
+        return weights;
+    }
+
+    /** The token embedding (its weight is the (vocab, n_embd) table, the padding row 1 included). */
+    public TokenEmbedding tokenEmbedding() {
+        return embedding.getToken();
+    }
+
     /** A cache for this model's keys and values, its arrays kept under {@code manager}. */
     public KvCache newCache(NDManager manager) {
         return new KvCache(manager, blocks.size());

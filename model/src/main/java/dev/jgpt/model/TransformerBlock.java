@@ -52,6 +52,12 @@ public class TransformerBlock extends AbstractBlock {
         return mlp.forward(parameterStore, beforeMlp, training).singletonOrThrow().addi(x);
     }
 
+    /** Eval-mode attention weights (B, nh, T, T) of this block for its input x (B, T, C). */
+    NDArray attentionWeights(ParameterStore parameterStore, NDArray x, NDArray attentionScale) {
+        NDArray beforeAttention = ln1.forward(parameterStore, new NDList(x), false).singletonOrThrow();
+        return attn.weights(parameterStore, beforeAttention, attentionScale);
+    }
+
     /** {@inheritDoc} */
     @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {

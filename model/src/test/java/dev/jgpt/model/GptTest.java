@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import ai.djl.MalformedModelException;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
@@ -144,5 +145,40 @@ class GptTest {
         IllegalArgumentException tooLong =
                 assertThrows(IllegalArgumentException.class, () -> gpt.logits(new ParameterStore(manager, false), randomTokens(TINY, 1, 17), false));
         assertEquals("sequence length 17 exceeds the 16 positions of the table", tooLong.getMessage());
+    }
+
+    @Test
+    void attentionWeightsAreCausalDistributionsThatDoNotSeeTheFuture() {
+        Gpt gpt = initialized(TINY);
+        ParameterStore store = new ParameterStore(manager, false);
+        NDArray tokens = randomTokens(TINY, 2, 9);
+        NDList weights = gpt.attentionWeights(store, tokens);
+        assertEquals(TINY.nLayer(), weights.size());
+        for (NDArray layer : weights) {
+            assertEquals(new Shape(2, TINY.nHead(), 9, 9), layer.getShape());
+            float[] rowSums = layer.sum(new int[] {-1}).toFloatArray();
+            for (float sum : rowSums) {
+                assertEquals(1f, sum, 1e-5f);
+            }
+            float[] values = layer.toFloatArray();
+            for (int i = 0; i < values.length; i++) {
+                int row = (i / 9) % 9;
+                int column = i % 9;
+                if (column > row) {
+                    assertEquals(0f, values[i], "position " + row + " must not see position " + column);
+                }
+            }
+        }
+        // Changing the last token changes no earlier row; the first 5 rows are those of the 5-token prefix.
+        NDArray changed = tokens.duplicate();
+        changed.set(new NDIndex(":, 8"), 5);
+        NDArray prefix = tokens.get(new NDIndex(":, :5"));
+        NDList changedWeights = gpt.attentionWeights(store, changed);
+        NDList prefixWeights = gpt.attentionWeights(store, prefix);
+        for (int layer = 0; layer < TINY.nLayer(); layer++) {
+            NDArray firstRows = weights.get(layer).get(new NDIndex(":, :, :8, :"));
+            assertArrayEquals(firstRows.toFloatArray(), changedWeights.get(layer).get(new NDIndex(":, :, :8, :")).toFloatArray(), 1e-6f);
+            assertArrayEquals(weights.get(layer).get(new NDIndex(":, :, :5, :5")).toFloatArray(), prefixWeights.get(layer).toFloatArray(), 1e-5f);
+        }
     }
 }
