@@ -15,6 +15,7 @@ import dev.jgpt.data.Corpus;
 import dev.jgpt.data.Split;
 import dev.jgpt.model.Gpt;
 import dev.jgpt.model.Scalars;
+import dev.jgpt.train.chart.LossPlot;
 import dev.jgpt.train.optim.AdamW;
 import dev.jgpt.train.optim.CosineSchedule;
 import dev.jgpt.train.optim.GradientClipping;
@@ -40,6 +41,8 @@ public final class Trainer implements AutoCloseable {
     private final CosineSchedule schedule;
     private final CheckpointStore checkpoints;
     private MetricsLog metrics; // opened by train(), so that a benchmark writes nothing
+    private boolean plotLoss = true;
+    private LossPlot lossPlot; // likewise
     private final PrintStream out;
 
     private int iter;
@@ -81,6 +84,11 @@ public final class Trainer implements AutoCloseable {
         return new Trainer(config, corpus, checkpoint, out);
     }
 
+    /** Whether {@link #train} redraws {@code <out-dir>/loss.png} at every evaluation (default: yes). */
+    public void plotLoss(boolean on) {
+        plotLoss = on;
+    }
+
     /** Trains until max_iters. */
     public void train() {
         train(config.maxIters());
@@ -94,6 +102,9 @@ public final class Trainer implements AutoCloseable {
         int end = Math.min(stopAt, config.maxIters());
         if (metrics == null) {
             metrics = new MetricsLog(Path.of(config.outDir()).resolve("metrics.csv"));
+        }
+        if (plotLoss && lossPlot == null) {
+            lossPlot = new LossPlot(Path.of(config.outDir()), out);
         }
         out.printf(Locale.ROOT, "training %s: %,d parameters, %,d tokens per iteration%n", gpt.config(), gpt.parameterCount(), config.tokensPerIter());
         long windowStart = System.nanoTime();
@@ -177,6 +188,9 @@ public final class Trainer implements AutoCloseable {
         }
         out.printf(Locale.ROOT, "step %d: train loss %.4f, val loss %.4f%s%n", iter, trainLoss, valLoss, improved ? " (best)" : "");
         metrics.eval(iter, schedule.at(Math.min(iter, config.maxIters())), trainLoss, valLoss);
+        if (lossPlot != null) {
+            lossPlot.refresh();
+        }
         save(improved);
     }
 

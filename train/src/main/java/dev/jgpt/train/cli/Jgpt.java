@@ -7,13 +7,16 @@ import java.io.UncheckedIOException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
 
-/** The jgpt command line: train, sample and eval. */
+/** The jgpt command line: train, sample, eval, bench, and the pictures and facts of a run. */
 @Command(
         name = "jgpt",
         mixinStandardHelpOptions = true,
         version = "jgpt 0.1.0",
         description = "Train and run small character-level GPT models.",
-        subcommands = {TrainCommand.class, SampleCommand.class, EvalCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            TrainCommand.class, SampleCommand.class, EvalCommand.class, BenchCommand.class,
+            PlotCommand.class, EmbeddingsCommand.class, AttentionCommand.class, InfoCommand.class,
+            CommandLine.HelpCommand.class})
 public final class Jgpt implements Runnable {
 
     @CommandLine.Spec private CommandLine.Model.CommandSpec spec;
@@ -66,6 +69,6 @@ public final class Jgpt implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: train, sample, eval or bench");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: train, sample, eval, bench, plot, embeddings, attention or info");
     }
 }

@@ -36,6 +36,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue the run in --out-dir from its latest checkpoint.")
     boolean resume;
 
+    @Option(names = "--no-plot", description = "Do not redraw <out-dir>/loss.png at each evaluation.")
+    boolean noPlot;
+
     @Mixin TrainOptions options;
 
     @Override
@@ -67,6 +70,7 @@ final class TrainCommand implements Callable<Integer> {
             trainer = Trainer.start(requested, corpus, out);
         }
         try (trainer; NDManager scope = NDManager.newBaseManager(Device.fromName(requested.device()))) {
+            trainer.plotLoss(!noPlot);
             trainer.train();
             // The eval_iters estimate is noisy; the whole split gives the number to compare runs by.
             Evaluation.Result whole = Evaluation.evaluate(trainer.model(), scope, corpus.tokens(Split.VAL), 32);

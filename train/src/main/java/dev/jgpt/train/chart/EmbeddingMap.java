@@ -1,0 +1,154 @@
+package dev.jgpt.train.chart;
+
+import dev.jgpt.train.inspect.Pca;
+import dev.jgpt.train.inspect.TokenVectors;
+import java.awt.Color;
+import java.awt.Font;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.knowm.xchart.AnnotationText;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.XYStyler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/**
+ * The token embedding as a labelled 2-D map: each token's row projected on the first two principal
+ * components, a dot coloured by the kind of character and its label beside it. Rows of zeros (the
+ * padding row, never trained) are left out of the projection, which they would pull toward the
+ * origin, and named in a note instead.
+ */
+public final class EmbeddingMap {
+
+    /** What a token is, for its colour. */
+    enum Kind {
+        VOWEL("vowels a e i o u", new Color(0xd62728)),
+        CONSONANT("other lower case", new Color(0x1f77b4)),
+        CAPITAL("capitals", new Color(0x2ca02c)),
+        DIGIT("digits", new Color(0xff7f0e)),
+        PUNCTUATION("punctuation, symbols", new Color(0x9467bd)),
+        WHITESPACE("whitespace, invisible", new Color(0x17becf)),
+        RESERVED("reserved tokens", new Color(0x7f7f7f));
+
+        final String legend;
+        final Color color;
+
+        Kind(String legend, Color color) {
+            this.legend = legend;
+            this.color = color;
+        }
+
+        static Kind of(String token) {
+            if (token.codePointCount(0, token.length()) != 1) {
+                return RESERVED;
+            }
+            int c = token.codePointAt(0);
+            if (Character.isWhitespace(c) || Character.isISOControl(c) || Character.isSpaceChar(c)) {
+                return WHITESPACE;
+            }
+            if ("aeiou".indexOf(c) >= 0) {
+                return VOWEL;
+            }
+            if (Character.isUpperCase(c) || Character.isTitleCase(c)) {
+                return CAPITAL;
+            }
+            if (Character.isLetter(c)) {
+                return CONSONANT;
+            }
+            return Character.isDigit(c) ? DIGIT : PUNCTUATION;
+        }
+    }
+
+    private final TokenVectors vectors;
+    private final String title;
+
+    public EmbeddingMap(TokenVectors vectors, String title) {
+        this.vectors = vectors;
+        this.title = title;
+    }
+
+    /** Writes the map to {@code file} (.png or .svg). */
+    public void write(Path file, int width, int height) {
+        XYChart chart = chart(width, height);
+        ChartFile.write(file, width, height, chart::paint);
+    }
+
+    XYChart chart(int width, int height) {
+        List<Integer> placed = new ArrayList<>();
+        List<Integer> zero = new ArrayList<>();
+        for (int id = 0; id < vectors.size(); id++) {
+            (vectors.isZero(id) ? zero : placed).add(id);
+        }
+        if (placed.size() < 3) {
+            throw new IllegalArgumentException("a map needs at least 3 tokens with non-zero rows, the model has " + placed.size());
+        }
+        float[][] rows = new float[placed.size()][];
+        for (int i = 0; i < placed.size(); i++) {
+            rows[i] = vectors.rows()[placed.get(i)];
+        }
+        Pca pca = Pca.of(rows, 2);
+
+        XYChart chart = new XYChart(width, height);
+        chart.setTitle(title);
+        chart.setXAxisTitle(String.format(Locale.ROOT, "principal component 1 (%.0f%% of the variance)", 100 * pca.explained()[0]));
+        chart.setYAxisTitle(String.format(Locale.ROOT, "principal component 2 (%.0f%%)", 100 * pca.explained()[1]));
+        XYStyler styler = chart.getStyler();
+        styler.setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+        styler.setChartBackgroundColor(Color.WHITE);
+        styler.setPlotBackgroundColor(Color.WHITE);
+        styler.setPlotGridLinesColor(new Color(235, 235, 235));
+        styler.setChartFontColor(Color.DARK_GRAY);
+        styler.setAxisTickLabelsColor(Color.GRAY);
+        styler.setLegendPosition(Styler.LegendPosition.OutsideE);
+        styler.setMarkerSize(7);
+        styler.setAnnotationTextFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
+        styler.setAnnotationTextFontColor(Color.BLACK);
+        styler.setXAxisDecimalPattern("0.0");
+        styler.setYAxisDecimalPattern("0.0");
+
+        Map<Kind, List<double[]>> byKind = new EnumMap<>(Kind.class);
+        double minX = Double.POSITIVE_INFINITY, maxX = Double.NEGATIVE_INFINITY;
+        double minY = Double.POSITIVE_INFINITY, maxY = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < placed.size(); i++) {
+            double[] point = pca.coordinates()[i];
+            byKind.computeIfAbsent(Kind.of(vectors.vocabulary().token(placed.get(i))), kind -> new ArrayList<>()).add(point);
+            minX = Math.min(minX, point[0]);
+            maxX = Math.max(maxX, point[0]);
+            minY = Math.min(minY, point[1]);
+            maxY = Math.max(maxY, point[1]);
+        }
+        // Room around the outermost points for their labels.
+        double padX = (maxX - minX) * 0.06 + 1e-6;
+        double padY = (maxY - minY) * 0.06 + 1e-6;
+        styler.setXAxisMin(minX - padX);
+        styler.setXAxisMax(maxX + padX);
+        styler.setYAxisMin(minY - padY);
+        styler.setYAxisMax(maxY + padY);
+        for (Map.Entry<Kind, List<double[]>> entry : byKind.entrySet()) {
+            List<double[]> points = entry.getValue();
+            XYSeries series = chart.addSeries(
+                    entry.getKey().legend,
+                    points.stream().mapToDouble(point -> point[0]).toArray(),
+                    points.stream().mapToDouble(point -> point[1]).toArray());
+            series.setMarker(SeriesMarkers.CIRCLE);
+            series.setMarkerColor(entry.getKey().color);
+        }
+        double labelLift = (maxY - minY) * 0.022; // the label just above its dot
+        for (int i = 0; i < placed.size(); i++) {
+            double[] point = pca.coordinates()[i];
+            chart.addAnnotation(new AnnotationText(vectors.label(placed.get(i)), point[0], point[1] + labelLift, false));
+        }
+        if (!zero.isEmpty()) {
+            String names = String.join(", ", zero.stream().map(vectors::label).toList());
+            chart.addAnnotation(new AnnotationText(
+                    names + (zero.size() == 1 ? ": a row of zeros" : ": rows of zeros") + " (never trained), not placed",
+                    width * 0.3, height - 62, true));
+        }
+        return chart;
+    }
+}

@@ -1,0 +1,224 @@
+package dev.jgpt.train.chart;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.XYStyler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/**
+ * The loss curves of one or more runs against iteration, one colour per run: the step losses
+ * (raw points faint, an exponential moving average over them drawn solid), the evaluation
+ * estimates of train (dashed) and val loss (thick, with markers), and the whole-split val loss
+ * where a run has one; below, a small panel with each run's learning rate.
+ */
+public final class LossChart {
+
+    /** How the loss axis is scaled; AUTO takes a log scale once the loss spans a factor of 3. */
+    public enum Scale {
+        AUTO,
+        LINEAR,
+        LOG
+    }
+
+    /** Tableau's ten colours: distinct, and readable on white. */
+    static final Color[] RUN_COLORS = {
+        new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c), new Color(0xff7f0e), new Color(0x9467bd),
+        new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f), new Color(0xbcbd22), new Color(0x17becf)
+    };
+    /** The smoothing weight of the step-loss curve, as TensorBoard's slider: light. */
+    static final double SMOOTHING = 0.8;
+    private static final int LEFT_AXIS_WIDTH = 60; // wider than either panel's tick labels
+    private static final double LOSS_PANEL = 0.78; // the rest of the height is the learning-rate panel
+
+    private final List<RunMetrics> runs;
+    private final String title;
+    private final Scale scale;
+
+    public LossChart(List<RunMetrics> runs, String title, Scale scale) {
+        if (runs.stream().allMatch(RunMetrics::isEmpty)) {
+            throw new IllegalArgumentException("no loss recorded yet in " + String.join(", ", runs.stream().map(RunMetrics::name).toList()));
+        }
+        this.runs = List.copyOf(runs);
+        this.title = title;
+        this.scale = scale;
+    }
+
+    /** Writes the chart to {@code file} (.png or .svg). */
+    public void write(Path file, int width, int height) {
+        ChartFile.write(file, width, height, this::paint);
+    }
+
+    void paint(Graphics2D canvas, int width, int height) {
+        int lossHeight = (int) Math.round(height * LOSS_PANEL);
+        lossChart(width, lossHeight).paint(canvas, width, lossHeight);
+        Graphics2D below = (Graphics2D) canvas.create(0, lossHeight, width, height - lossHeight);
+        try {
+            lrChart(width, height - lossHeight).paint(below, width, height - lossHeight);
+        } finally {
+            below.dispose();
+        }
+    }
+
+    private XYChart lossChart(int width, int height) {
+        XYChart chart = new XYChart(width, height);
+        chart.setTitle(title);
+        chart.setYAxisTitle("loss");
+        XYStyler styler = style(chart);
+        styler.setLegendPosition(Styler.LegendPosition.InsideNE);
+        styler.setLegendBackgroundColor(new Color(255, 255, 255, 210));
+        styler.setYAxisLogarithmic(logScale());
+        styler.setYAxisDecimalPattern("0.0#");
+        for (int r = 0; r < runs.size(); r++) {
+            RunMetrics run = runs.get(r);
+            Color color = RUN_COLORS[r % RUN_COLORS.length];
+            String name = legendName(run, r);
+            RunMetrics.Series steps = run.stepLoss();
+            if (!steps.isEmpty()) {
+                XYSeries raw = chart.addSeries(name + " step loss (raw)", steps.iters(), steps.values());
+                raw.setMarker(SeriesMarkers.NONE);
+                raw.setLineColor(faint(color));
+                raw.setLineStyle(new BasicStroke(1f));
+                raw.setShowInLegend(false);
+                XYSeries smooth = chart.addSeries(name + " step loss", steps.iters(), smoothed(steps.values(), SMOOTHING));
+                smooth.setMarker(SeriesMarkers.NONE);
+                smooth.setLineColor(color);
+                smooth.setLineStyle(new BasicStroke(1.5f));
+            }
+            if (!run.trainLoss().isEmpty()) {
+                XYSeries train = chart.addSeries(name + " train (eval)", run.trainLoss().iters(), run.trainLoss().values());
+                train.setMarker(SeriesMarkers.CIRCLE);
+                train.setMarkerColor(color);
+                train.setLineColor(color);
+                train.setLineStyle(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 10f, new float[] {6f, 4f}, 0f));
+            }
+            if (!run.valLoss().isEmpty()) {
+                XYSeries val = chart.addSeries(name + " val (eval)", run.valLoss().iters(), run.valLoss().values());
+                val.setMarker(SeriesMarkers.DIAMOND);
+                val.setMarkerColor(color);
+                val.setLineColor(color);
+                val.setLineStyle(new BasicStroke(2.5f));
+            }
+            if (!run.valLossFull().isEmpty()) {
+                XYSeries full = chart.addSeries(name + " val (whole split)", run.valLossFull().iters(), run.valLossFull().values());
+                full.setMarker(SeriesMarkers.SQUARE);
+                full.setMarkerColor(color.darker());
+                full.setLineStyle(new BasicStroke(0f));
+                full.setLineColor(new Color(0, 0, 0, 0));
+            }
+        }
+        return chart;
+    }
+
+    private XYChart lrChart(int width, int height) {
+        XYChart chart = new XYChart(width, height);
+        chart.setXAxisTitle("iteration");
+        chart.setYAxisTitle("lr");
+        style(chart);
+        chart.getStyler().setLegendVisible(false);
+        chart.getStyler().setChartTitleVisible(false);
+        chart.setCustomYAxisTickLabelsFormatter(LossChart::scientific);
+        for (int r = 0; r < runs.size(); r++) {
+            RunMetrics.Series lr = runs.get(r).lr();
+            if (lr.isEmpty()) {
+                continue;
+            }
+            XYSeries series = chart.addSeries(legendName(runs.get(r), r) + " lr", lr.iters(), lr.values());
+            series.setMarker(SeriesMarkers.NONE);
+            series.setLineColor(RUN_COLORS[r % RUN_COLORS.length]);
+            series.setLineStyle(new BasicStroke(1.5f));
+        }
+        if (chart.getSeriesMap().isEmpty()) { // XChart draws no axes without a series
+            chart.addSeries("none", new double[] {0}, new double[] {0}).setShowInLegend(false);
+        }
+        return chart;
+    }
+
+    /** The common look; both panels share the x range so that iterations line up. */
+    private XYStyler style(XYChart chart) {
+        XYStyler styler = chart.getStyler();
+        styler.setChartBackgroundColor(Color.WHITE);
+        styler.setPlotBackgroundColor(Color.WHITE);
+        styler.setPlotGridLinesColor(new Color(225, 225, 225));
+        styler.setChartFontColor(Color.DARK_GRAY);
+        styler.setAxisTickLabelsColor(Color.DARK_GRAY);
+        styler.setPlotBorderVisible(false);
+        styler.setXAxisMin(0.0);
+        styler.setXAxisMax((double) Math.max(1, lastIteration()));
+        styler.setXAxisDecimalPattern("#,##0");
+        styler.setYAxisTitleVisible(true);
+        styler.setAntiAlias(true);
+        // The same left margin in both panels, whatever their tick labels, keeps the x axes aligned.
+        styler.setYAxisLeftWidthHint(LEFT_AXIS_WIDTH);
+        return styler;
+    }
+
+    private int lastIteration() {
+        int last = 0;
+        for (RunMetrics run : runs) {
+            for (RunMetrics.Series series : List.of(run.stepLoss(), run.trainLoss(), run.valLoss(), run.lr())) {
+                if (!series.isEmpty()) {
+                    last = Math.max(last, series.iters().get(series.size() - 1));
+                }
+            }
+        }
+        return last;
+    }
+
+    private boolean logScale() {
+        if (scale != Scale.AUTO) {
+            return scale == Scale.LOG;
+        }
+        double min = Double.POSITIVE_INFINITY;
+        double max = 0;
+        for (RunMetrics run : runs) {
+            for (RunMetrics.Series series : List.of(run.stepLoss(), run.trainLoss(), run.valLoss())) {
+                for (double value : series.values()) {
+                    min = Math.min(min, value);
+                    max = Math.max(max, value);
+                }
+            }
+        }
+        return min > 0 && max / min >= 3;
+    }
+
+    /** The run's name, numbered when two runs share one. */
+    private String legendName(RunMetrics run, int index) {
+        long same = runs.stream().filter(other -> other.name().equals(run.name())).count();
+        return same > 1 ? String.format(Locale.ROOT, "%s (%d)", run.name(), index + 1) : run.name();
+    }
+
+    /** A learning rate as a person writes it: 6e-4, 1.5e-3, 0. */
+    static String scientific(double value) {
+        if (value == 0) {
+            return "0";
+        }
+        String[] parts = String.format(Locale.ROOT, "%.1e", value).split("e");
+        String mantissa = parts[0].endsWith(".0") ? parts[0].substring(0, parts[0].length() - 2) : parts[0];
+        return mantissa + "e" + Integer.parseInt(parts[1]);
+    }
+
+    private static Color faint(Color color) {
+        return new Color(color.getRed(), color.getGreen(), color.getBlue(), 60);
+    }
+
+    /** TensorBoard's smoothing: an exponential moving average, debiased so the first points are not pulled to 0. */
+    static List<Double> smoothed(List<Double> values, double weight) {
+        List<Double> out = new ArrayList<>(values.size());
+        double average = 0;
+        double norm = 0;
+        for (double value : values) {
+            average = average * weight + (1 - weight) * value;
+            norm = norm * weight + (1 - weight);
+            out.add(average / norm);
+        }
+        return out;
+    }
+}
