@@ -2,6 +2,7 @@ package dev.jgpt.train.chart;
 
 import dev.jgpt.train.inspect.Pca;
 import dev.jgpt.train.inspect.TokenVectors;
+import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
 import java.nio.file.Path;
@@ -102,6 +103,7 @@ public final class EmbeddingMap {
         styler.setChartBackgroundColor(Color.WHITE);
         styler.setPlotBackgroundColor(Color.WHITE);
         styler.setPlotGridLinesColor(new Color(235, 235, 235));
+        styler.setPlotGridLinesStroke(new BasicStroke(0.8f));
         styler.setChartFontColor(Color.DARK_GRAY);
         styler.setAxisTickLabelsColor(Color.GRAY);
         styler.setLegendPosition(Styler.LegendPosition.OutsideE);

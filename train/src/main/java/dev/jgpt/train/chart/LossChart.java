@@ -35,7 +35,6 @@ public final class LossChart {
     };
     /** The smoothing weight of the step-loss curve, as TensorBoard's slider: light. */
     static final double SMOOTHING = 0.8;
-    private static final int LEFT_AXIS_WIDTH = 60; // wider than either panel's tick labels
     private static final double LOSS_PANEL = 0.78; // the rest of the height is the learning-rate panel
 
     private final List<RunMetrics> runs;
@@ -58,10 +57,21 @@ public final class LossChart {
 
     void paint(Graphics2D canvas, int width, int height) {
         int lossHeight = (int) Math.round(height * LOSS_PANEL);
-        lossChart(width, lossHeight).paint(canvas, width, lossHeight);
-        Graphics2D below = (Graphics2D) canvas.create(0, lossHeight, width, height - lossHeight);
+        int lrHeight = height - lossHeight;
+        XYChart loss = lossChart(width, lossHeight);
+        XYChart lr = lrChart(width, lrHeight);
+        // Lay both out once off screen, then give both the wider left axis, so that iterations line up.
+        Graphics2D scratch = ChartFile.image(1, 1, (g, w, h) -> {}).createGraphics();
+        loss.paint(scratch, width, lossHeight);
+        lr.paint(scratch, width, lrHeight);
+        scratch.dispose();
+        int axisWidth = (int) Math.ceil(Math.max(loss.getYAxisLeftWidth(), lr.getYAxisLeftWidth()));
+        loss.getStyler().setYAxisLeftWidthHint(axisWidth);
+        lr.getStyler().setYAxisLeftWidthHint(axisWidth);
+        loss.paint(canvas, width, lossHeight);
+        Graphics2D below = (Graphics2D) canvas.create(0, lossHeight, width, lrHeight);
         try {
-            lrChart(width, height - lossHeight).paint(below, width, height - lossHeight);
+            lr.paint(below, width, lrHeight);
         } finally {
             below.dispose();
         }
@@ -147,6 +157,7 @@ public final class LossChart {
         styler.setChartBackgroundColor(Color.WHITE);
         styler.setPlotBackgroundColor(Color.WHITE);
         styler.setPlotGridLinesColor(new Color(225, 225, 225));
+        styler.setPlotGridLinesStroke(new BasicStroke(0.8f));
         styler.setChartFontColor(Color.DARK_GRAY);
         styler.setAxisTickLabelsColor(Color.DARK_GRAY);
         styler.setPlotBorderVisible(false);
@@ -155,8 +166,6 @@ public final class LossChart {
         styler.setXAxisDecimalPattern("#,##0");
         styler.setYAxisTitleVisible(true);
         styler.setAntiAlias(true);
-        // The same left margin in both panels, whatever their tick labels, keeps the x axes aligned.
-        styler.setYAxisLeftWidthHint(LEFT_AXIS_WIDTH);
         return styler;
     }
 
