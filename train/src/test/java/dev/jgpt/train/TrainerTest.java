@@ -13,6 +13,7 @@ import ai.djl.training.ParameterStore;
 import dev.jgpt.data.Split;
 import dev.jgpt.data.TextCorpus;
 import dev.jgpt.model.Gpt;
+import dev.jgpt.train.chart.Pictures;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.OutputStream;
@@ -75,6 +76,7 @@ class TrainerTest {
         float lastVal = Float.parseFloat(last.get("val_loss"));
         assertTrue(lastVal < firstLoss / 2, "val loss " + lastVal + " is not half of " + firstLoss);
         assertTrue(rows.stream().anyMatch(r -> r.get("val_loss").isEmpty() && !r.get("tokens_per_s").isEmpty()));
+        Pictures.assertPng(dir.resolve("loss.png"), 1000, 700, 20); // redrawn at each evaluation
     }
 
     /** A run stopped after its checkpoint at iteration 20 and resumed ends where an uninterrupted one does. */
@@ -83,8 +85,10 @@ class TrainerTest {
         Path whole = dir.resolve("whole");
         Path split = dir.resolve("split");
         try (Trainer trainer = Trainer.start(tiny(whole, 40, 10, 0.1f), STORIES, QUIET)) {
+            trainer.plotLoss(false);
             trainer.train();
         }
+        assertFalse(Files.exists(whole.resolve("loss.png")), "plotLoss(false) draws nothing");
         try (Trainer trainer = Trainer.start(tiny(split, 40, 10, 0.1f), STORIES, QUIET)) {
             trainer.train(20);
         }

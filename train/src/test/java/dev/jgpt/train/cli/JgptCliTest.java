@@ -11,6 +11,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.jgpt.train.chart.Pictures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,7 +48,7 @@ class JgptCliTest {
 
     @Test
     void everyCommandHasHelp() {
-        for (String command : new String[] {"train", "sample", "eval"}) {
+        for (String command : new String[] {"train", "sample", "eval", "plot", "embeddings", "attention", "info"}) {
             Run run = jgpt(command, "--help");
             assertEquals(0, run.exitCode());
             assertTrue(run.out().contains("Usage: jgpt " + command), run.out());
@@ -126,5 +127,68 @@ class JgptCliTest {
 
         Files.writeString(text, corpus + "a new character: z", java.nio.file.StandardOpenOption.TRUNCATE_EXISTING);
         assertUserError(jgpt("train", "--resume", "--out-dir", run.toString(), "--max-iters", "50"), "vocabulary");
+    }
+
+    /** Two short runs, then every picture and file of issue 13: plot, embeddings, attention, info. */
+    @Test
+    void picturesAndInfoOfTwoShortRuns() throws IOException {
+        Path text = dir.resolve("pets.txt");
+        StringBuilder corpus = new StringBuilder();
+        for (int i = 0; i < 300; i++) {
+            corpus.append(i % 2 == 0 ? "The cat sat on mat 1.\n" : "A dog ran to the tree 2. ");
+        }
+        Files.writeString(text, corpus);
+        Path config = dir.resolve("tiny.json");
+        Files.writeString(config, "{\"n-layer\": 2, \"n-head\": 2, \"n-embd\": 16, \"block-size\": 16, \"batch-size\": 4, \"max-iters\": 30, \"eval-interval\": 10, \"eval-iters\": 2, \"warmup-iters\": 5, \"log-interval\": 5}");
+        Path first = dir.resolve("first");
+        Path second = dir.resolve("second");
+        assertEquals(0, jgpt("train", "--config", config.toString(), "--data", text.toString(), "--out-dir", first.toString()).exitCode());
+        assertEquals(0, jgpt("train", "--config", config.toString(), "--data", text.toString(), "--out-dir", second.toString(), "--lr", "3e-3", "--seed", "7").exitCode());
+        Pictures.assertPng(first.resolve("loss.png"), 1000, 700, 20);
+        Pictures.assertPng(second.resolve("loss.png"), 1000, 700, 20);
+        Path quiet = dir.resolve("quiet");
+        assertEquals(0, jgpt("train", "--config", config.toString(), "--data", text.toString(), "--out-dir", quiet.toString(), "--max-iters", "10", "--no-plot").exitCode());
+        assertFalse(Files.exists(quiet.resolve("loss.png")), "--no-plot");
+
+        Run both = jgpt("plot", first.toString(), second.toString(), "--out", dir.resolve("both.png").toString(), "--width", "800", "--height", "600");
+        assertEquals(0, both.exitCode(), both.err());
+        Pictures.assertPng(dir.resolve("both.png"), 800, 600, 20);
+        Run svg = jgpt("plot", first.resolve("metrics.csv").toString(), "--out", dir.resolve("first.svg").toString(), "--title", "first run", "--y-scale", "log");
+        assertEquals(0, svg.exitCode(), svg.err());
+        Pictures.assertSvg(dir.resolve("first.svg"), 1000, 700);
+        assertUserError(jgpt("plot", first.toString(), "--out", dir.resolve("x.gif").toString()), "must end in .png or .svg");
+        assertUserError(jgpt("plot", dir.resolve("none").toString(), "--out", dir.resolve("x.png").toString()), "no metrics.csv at");
+        assertUserError(jgpt("plot", first.toString(), "--out", dir.resolve("x.png").toString(), "--y-scale", "cubic"), "--y-scale must be auto, linear or log, got cubic");
+
+        Path embeddings = dir.resolve("embeddings");
+        Run map = jgpt("embeddings", "--checkpoint", first.toString(), "--out", embeddings.toString(), "--svg");
+        assertEquals(0, map.exitCode(), map.err());
+        Pictures.assertPng(embeddings.resolve("embeddings.png"), 1100, 850, 20);
+        Pictures.assertSvg(embeddings.resolve("embeddings.svg"), 1100, 850);
+        int vocabulary = dev.jgpt.data.Vocabulary.fromText(corpus.toString()).size();
+        assertEquals(vocabulary, Files.readAllLines(embeddings.resolve("vectors.tsv")).size());
+        assertEquals(16, Files.readAllLines(embeddings.resolve("vectors.tsv")).get(0).split("\t").length);
+        assertEquals(vocabulary + 1, Files.readAllLines(embeddings.resolve("metadata.tsv")).size());
+        // The defaults: a vowel, a digit, a capital, space and newline, one line each.
+        for (String query : new String[] {"\n  e ", "\n  1 ", "\n  A ", "\n  <space> ", "\n  <newline> "}) {
+            assertTrue(map.out().contains(query), "no line for '" + query.strip() + "' in: " + map.out());
+        }
+        Run chosen = jgpt("embeddings", "--checkpoint", first.toString(), "--out", embeddings.toString(), "--query", "a\\s", "--neighbours", "3");
+        assertEquals(0, chosen.exitCode(), chosen.err());
+        assertEquals(2, chosen.out().lines().filter(line -> line.startsWith("  ")).count(), chosen.out());
+        assertTrue(chosen.out().contains("\n  <space> "), chosen.out());
+        assertUserError(jgpt("embeddings", "--checkpoint", first.toString(), "--out", embeddings.toString(), "--query", "z"), "--query: z is not in the model's vocabulary");
+
+        Run attention = jgpt("attention", "--checkpoint", first.toString(), "--text", "The cat sat", "--out", dir.resolve("attention.png").toString());
+        assertEquals(0, attention.exitCode(), attention.err());
+        assertTrue(attention.out().contains("2 layers × 2 heads, 11 positions"), attention.out());
+        Pictures.assertPng(dir.resolve("attention.png"), 2 * (11 * 22 + 70), 2 * (11 * 22 + 70), 10);
+        assertUserError(jgpt("attention", "--checkpoint", first.toString(), "--text", "x".repeat(17), "--out", dir.resolve("a.png").toString()), "--text has 17 characters; the model sees at most block_size = 16");
+
+        Run info = jgpt("info", "--checkpoint", first.toString());
+        assertEquals(0, info.exitCode(), info.err());
+        for (String expected : new String[] {"iteration     30 of 30", "parameters", "best val loss", "last val loss", "vocabulary    " + vocabulary + " tokens", "metrics.csv", "loss.png", "model.params", "\"n-layer\": 2"}) {
+            assertTrue(info.out().contains(expected), "no '" + expected + "' in: " + info.out());
+        }
     }
 }
