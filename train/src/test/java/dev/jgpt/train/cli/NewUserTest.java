@@ -116,6 +116,23 @@ class NewUserTest {
         assertEquals(2, flag.exitCode(), "a bad typed flag stays a usage error: " + flag.err());
     }
 
+    /** Item 3: a damaged state.json is named with the place of the problem, not with Gson's class names. */
+    @Test
+    void malformedStateFileIsOneLineInTheUsersWords() throws IOException {
+        Path damaged = dir.resolve("damaged");
+        Files.createDirectories(damaged);
+        Path source = textRun.resolve("latest").toRealPath();
+        try (Stream<Path> files = Files.list(source)) {
+            for (Path file : files.toList()) {
+                Files.copy(file, damaged.resolve(file.getFileName()));
+            }
+        }
+        Files.writeString(damaged.resolve("state.json"), "{\"format\": 1, \"iter\": ");
+        Run run = jgpt("eval", "--checkpoint", damaged.toString());
+        assertOneLineError(run, 1, "checkpoint " + damaged + " has no readable state.json", "line 1 column");
+        assertFalse(run.err().contains("gson"), run.err());
+    }
+
     /** Item 5: resuming a run that is already at --max-iters says so and fails. */
     @Test
     void resumeAtOrPastMaxItersSaysWhereTheRunIs() {
