@@ -54,7 +54,7 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "The same seed gives the same text (default: ${DEFAULT-VALUE}).")
     long seed = 1337;
 
-    @Option(names = "--ignore-eos", description = "Always generate --max-new-tokens characters; do not stop at </s>.")
+    @Option(names = "--ignore-eos", description = "Always generate --max-new-tokens characters; do not stop at </s> (a model trained on text never does).")
     boolean ignoreEos;
 
     @Option(names = "--no-kv-cache", description = "Recompute the whole window for every token (same text, slower).")
@@ -74,7 +74,9 @@ final class SampleCommand implements Callable<Integer> {
         int[] context = prompt.isEmpty() ? freshStart(loaded) : encode(prompt, vocabulary);
         try (NDManager manager = NDManager.newBaseManager(Device.fromName(device))) {
             Gpt gpt = loaded.loadModel(manager);
-            Sampler sampler = new Sampler(gpt, manager, !noKvCache, !ignoreEos);
+            // Text runs never saw </s>: like <unk>, it is left out of their draw.
+            boolean stopAtEos = !ignoreEos && loaded.config().column() != null;
+            Sampler sampler = new Sampler(gpt, manager, !noKvCache, stopAtEos);
             Random random = new Random(seed);
             for (int n = 0; n < numSamples; n++) {
                 if (n > 0) {
