@@ -26,11 +26,12 @@ import picocli.CommandLine;
 final class ConfigFile {
 
     private final Path file;
-    private final Map<String, String> values = new LinkedHashMap<>(); // flag -> value, as read from the file
+    private final Map<String, String> values; // flag -> value, as read from the file
     private final String[] expanded;
 
-    private ConfigFile(Path file, String[] expanded) {
+    private ConfigFile(Path file, Map<String, String> values, String[] expanded) {
         this.file = file;
+        this.values = values;
         this.expanded = expanded;
     }
 
@@ -52,7 +53,7 @@ final class ConfigFile {
             }
         }
         if (file == null) {
-            return new ConfigFile(null, args);
+            return new ConfigFile(null, Map.of(), args);
         }
         CommandLine.Model.CommandSpec spec = cli.getSubcommands().get("train").getCommandSpec();
         Map<String, String> values = new LinkedHashMap<>();
@@ -73,9 +74,7 @@ final class ConfigFile {
         List<String> expanded = new ArrayList<>(Arrays.asList(args).subList(0, train + 1));
         values.forEach((flag, value) -> expanded.add(flag + "=" + value));
         expanded.addAll(Arrays.asList(args).subList(train + 1, args.length));
-        ConfigFile config = new ConfigFile(file, expanded.toArray(String[]::new));
-        config.values.putAll(values);
-        return config;
+        return new ConfigFile(file, values, expanded.toArray(String[]::new));
     }
 
     /** The arguments to parse. */
