@@ -75,8 +75,8 @@ public final class EmbeddingMap {
 
     /** Writes the map to {@code file} (.png or .svg). */
     public void write(Path file, int width, int height) {
-        XYChart chart = chart(width, height);
-        ChartFile.write(file, width, height, chart::paint);
+        // The chart is built inside the picture, after ChartFile has set up headless drawing.
+        ChartFile.write(file, width, height, (canvas, w, h) -> chart(w, h).paint(canvas, w, h));
     }
 
     XYChart chart(int width, int height) {

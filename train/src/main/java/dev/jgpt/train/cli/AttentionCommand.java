@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
         description = "Draw the attention weights of every layer and head for a short text, as a grid of heatmaps.")
 final class AttentionCommand implements Callable<Integer> {
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "A run folder (its best checkpoint is used) or one checkpoint folder.")
+    @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "A run folder (its latest checkpoint; DIR/best for the best one) or one checkpoint folder.")
     Path checkpoint;
 
     @Option(names = "--text", required = true, description = "The text to run through the model: at most block_size characters (a few dozen read best).")
@@ -39,7 +39,7 @@ final class AttentionCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         ChartFile.checkFormat(out);
-        Checkpoint loaded = CheckpointStore.open(checkpoint, "best");
+        Checkpoint loaded = CheckpointStore.open(checkpoint, "latest");
         Vocabulary vocabulary = loaded.vocabulary();
         Vocabulary.Encoded encoded = vocabulary.encode(text);
         int[] ids = encoded.ids();

@@ -31,7 +31,7 @@ import picocli.CommandLine.Option;
         })
 final class EmbeddingsCommand implements Callable<Integer> {
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "A run folder (its best checkpoint is used) or one checkpoint folder.")
+    @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "A run folder (its latest checkpoint; DIR/best for the best one) or one checkpoint folder.")
     Path checkpoint;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder for embeddings.png, vectors.tsv and metadata.tsv.")
@@ -51,7 +51,7 @@ final class EmbeddingsCommand implements Callable<Integer> {
         if (neighbours <= 0) {
             throw new IllegalArgumentException("--neighbours must be > 0, got " + neighbours);
         }
-        Checkpoint loaded = CheckpointStore.open(checkpoint, "best");
+        Checkpoint loaded = CheckpointStore.open(checkpoint, "latest");
         Vocabulary vocabulary = loaded.vocabulary();
         List<Integer> queries = query == null ? defaultQueries(vocabulary) : queryIds(unescape(query), vocabulary);
         TokenVectors vectors;

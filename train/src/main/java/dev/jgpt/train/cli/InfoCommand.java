@@ -32,7 +32,7 @@ import picocli.CommandLine.Option;
         description = "Print a run's config, parameter count, iteration, best and last val loss, vocabulary and files.")
 final class InfoCommand implements Callable<Integer> {
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "A run folder (its latest checkpoint is described) or one checkpoint folder.")
+    @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "A run folder (its latest checkpoint; DIR/best for the best one) or one checkpoint folder.")
     Path checkpoint;
 
     @Override
