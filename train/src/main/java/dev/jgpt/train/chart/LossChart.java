@@ -34,7 +34,7 @@ public final class LossChart {
         new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f), new Color(0xbcbd22), new Color(0x17becf)
     };
     /** The smoothing weight of the step-loss curve, as TensorBoard's slider: light. */
-    static final double SMOOTHING = 0.8;
+    static final double SMOOTHING = 0.6;
     private static final double LOSS_PANEL = 0.78; // the rest of the height is the learning-rate panel
 
     private final List<RunMetrics> runs;
