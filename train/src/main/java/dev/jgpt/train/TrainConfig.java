@@ -37,11 +37,20 @@ public record TrainConfig(
         int evalIters,
         int logInterval,
         long seed,
-        String device) {
+        String device,
+        int lrDecayIters,
+        int maxNonfiniteSteps) {
 
-    /** Keys a resumed run may change; every other key must match the checkpoint. */
+    /**
+     * Keys a resumed run may change; every other key must match the checkpoint. lr-decay-iters
+     * changes only when typed: a longer max-iters alone does not stretch the schedule.
+     */
     public static final List<String> CHANGEABLE_ON_RESUME =
-            List.of("max-iters", "eval-interval", "eval-iters", "log-interval", "out-dir", "device");
+            List.of("max-iters", "eval-interval", "eval-iters", "log-interval", "out-dir", "device",
+                    "lr-decay-iters", "max-nonfinite-steps");
+
+    /** Non-finite steps in a row after which a run stops. */
+    public static final int DEFAULT_MAX_NONFINITE_STEPS = 5;
 
     private static final Gson GSON =
             new GsonBuilder()
@@ -57,6 +66,8 @@ public record TrainConfig(
         positive("grad-accum", gradAccum);
         positive("eval-iters", evalIters);
         positive("log-interval", logInterval);
+        positive("lr-decay-iters", lrDecayIters);
+        positive("max-nonfinite-steps", maxNonfiniteSteps);
         if (evalInterval < 0) {
             throw new IllegalArgumentException("--eval-interval must be >= 0, got " + evalInterval);
         }
@@ -106,8 +117,18 @@ public record TrainConfig(
         return GSON.toJson(this);
     }
 
-    /** Reads a config saved by {@link #toJson}. */
+    /**
+     * Reads a config saved by {@link #toJson}. One saved before lr-decay-iters existed decays over
+     * its max-iters, as it did then.
+     */
     public static TrainConfig fromJson(JsonElement json) {
-        return GSON.fromJson(json, TrainConfig.class);
+        JsonObject object = json.getAsJsonObject().deepCopy();
+        if (!object.has("lr-decay-iters") && object.has("max-iters")) {
+            object.add("lr-decay-iters", object.get("max-iters"));
+        }
+        if (!object.has("max-nonfinite-steps")) {
+            object.addProperty("max-nonfinite-steps", DEFAULT_MAX_NONFINITE_STEPS);
+        }
+        return GSON.fromJson(object, TrainConfig.class);
     }
 }

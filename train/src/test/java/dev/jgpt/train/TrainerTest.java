@@ -51,7 +51,7 @@ class TrainerTest {
         return new TrainConfig(
                 null, null, outDir.toString(), 1, 2, 32, 16, 8, dropout, "sinusoidal", false,
                 3e-3f, 3e-4f, 10, maxIters, 0.1f, 0.9f, 0.99f, 1.0f, 2,
-                evalInterval, 4, 5, 1337, "cpu");
+                evalInterval, 4, 5, 1337, "cpu", maxIters, TrainConfig.DEFAULT_MAX_NONFINITE_STEPS);
     }
 
     private static List<CSVRecord> metrics(Path outDir) throws IOException {
@@ -86,7 +86,7 @@ class TrainerTest {
             trainer.train();
         }
         try (Trainer trainer = Trainer.start(tiny(split, 40, 10, 0.1f), STORIES, QUIET)) {
-            trainer.train(20);
+            trainer.train(() -> trainer.iteration() == 20);
         }
         Checkpoint stopped = CheckpointStore.open(split, "latest");
         assertEquals(20, stopped.iter());
