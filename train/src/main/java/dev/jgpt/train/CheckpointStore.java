@@ -66,7 +66,7 @@ public final class CheckpointStore {
             int iter, Float bestValLoss, TrainConfig config, Vocabulary vocabulary, Gpt gpt, AdamW optimizer, boolean isBest) {
         Path temporary = null;
         try {
-            checkFinite(gpt, iter);
+            checkFinite(gpt);
             Files.createDirectories(runDir);
             temporary = Files.createTempDirectory(runDir, ".tmp-ckpt-");
             writeSynced(temporary.resolve(Checkpoint.MODEL), gpt::saveParameters);
@@ -108,12 +108,12 @@ public final class CheckpointStore {
     }
 
     /** Refuses weights that hold NaN or infinity: no checkpoint ever holds them. */
-    private static void checkFinite(Gpt gpt, int iter) {
+    private static void checkFinite(Gpt gpt) {
         for (var parameter : gpt.getParameters()) {
             for (float value : parameter.getValue().getArray().toFloatArray()) {
                 if (!Float.isFinite(value)) {
-                    throw new CheckpointException("refusing to save the checkpoint of iteration " + iter + ": parameter "
-                            + parameter.getKey() + " holds " + value + " (the weights have diverged)");
+                    throw new CheckpointException(
+                            "parameter " + parameter.getKey() + " holds " + value + " (the weights have diverged)");
                 }
             }
         }

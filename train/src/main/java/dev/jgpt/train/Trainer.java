@@ -204,14 +204,17 @@ public final class Trainer implements AutoCloseable {
                     lossSum = lossSum == null ? loss : lossSum.add(loss);
                 }
             }
-            float loss = lossSum.getFloat() / config.gradAccum();
-            float norm = GradientClipping.clipGlobalNorm(parameters, config.gradClip()); // 0: measures only
-            Step step = new Step(loss, norm);
-            if (step.isFinite()) {
-                optimizer.step(parameters, lr);
+            // In-place updates of the weights, outside autograd on whatever thread trains.
+            try (NoGrad noGrad = new NoGrad()) {
+                float loss = lossSum.getFloat() / config.gradAccum();
+                float norm = GradientClipping.clipGlobalNorm(parameters, config.gradClip()); // 0: measures only
+                Step step = new Step(loss, norm);
+                if (step.isFinite()) {
+                    optimizer.step(parameters, lr);
+                }
+                optimizer.zeroGradients(parameters);
+                return step;
             }
-            optimizer.zeroGradients(parameters);
-            return step;
         }
     }
 

@@ -38,7 +38,7 @@ class JgptCliTest {
         }
     }
 
-    private static void assertUserError(Run run, String expected) {
+    static void assertUserError(Run run, String expected) {
         assertEquals(1, run.exitCode(), run.err());
         assertTrue(run.err().startsWith("jgpt: "), run.err());
         assertTrue(run.err().contains(expected), run.err());
