@@ -164,9 +164,9 @@ public final class Trainer implements AutoCloseable {
                 iter, step.loss(), step.gradientNorm(), nonFiniteInARow, config.maxNonfiniteSteps());
         if (nonFiniteInARow >= config.maxNonfiniteSteps()) {
             throw new DivergedException(String.format(Locale.ROOT,
-                    "training diverged: %d steps in a row (to iteration %d) had a non-finite loss or gradient norm; "
-                            + "no checkpoint holds their weights%s; try a lower --lr (now %s) or --grad-clip 1",
-                    nonFiniteInARow, iter, savedAt >= 0 ? " (the last one is iteration " + savedAt + ")" : "", config.lr()));
+                    "training diverged: %d steps in a row (to iteration %d) had a NaN or infinite loss or gradient norm and were skipped; "
+                            + "%s; try a lower --lr (now %s) or --grad-clip 1",
+                    nonFiniteInARow, iter, savedAt >= 0 ? "the last checkpoint is iteration " + savedAt : "no checkpoint was saved", config.lr()));
         }
     }
 
