@@ -31,29 +31,29 @@ public final class Jgpt implements Runnable {
     public static int run(String... args) {
         boolean debug = "1".equals(System.getenv("JGPT_DEBUG"));
         CommandLine cli = new CommandLine(new Jgpt());
+        // A --config file's values come first in the argument list; flags given after them win.
+        cli.setOverwrittenOptionsAllowed(true);
+        cli.setParameterExceptionHandler(
+                (error, arguments) -> {
+                    PrintWriter err = error.getCommandLine().getErr();
+                    err.println("jgpt: " + firstLine(error));
+                    err.println("Run 'jgpt " + subcommandName(error.getCommandLine()) + "--help' for the options.");
+                    if (debug) {
+                        error.printStackTrace(err);
+                    }
+                    return 2;
+                });
+        cli.setExecutionExceptionHandler((error, commandLine, parseResult) -> report(error, commandLine.getErr(), debug));
+        String[] expanded;
         try {
-            // A --config file's values come first in the argument list; flags given after them win.
-            cli.setOverwrittenOptionsAllowed(true);
-            cli.setParameterExceptionHandler(
-                    (error, arguments) -> {
-                        PrintWriter err = error.getCommandLine().getErr();
-                        err.println("jgpt: " + firstLine(error));
-                        err.println("Run 'jgpt " + subcommandName(error.getCommandLine()) + "--help' for the options.");
-                        if (debug) {
-                            error.printStackTrace(err);
-                        }
-                        return 2;
-                    });
-            cli.setExecutionExceptionHandler((error, commandLine, parseResult) -> report(error, commandLine.getErr(), debug));
-            String[] expanded;
-            try {
-                expanded = ConfigFile.expand(args, cli);
-            } catch (IllegalArgumentException error) {
-                report(error, cli.getErr(), debug);
-                return 2;
-            }
+            expanded = ConfigFile.expand(args, cli);
+        } catch (IllegalArgumentException error) {
+            report(error, cli.getErr(), debug);
+            return 2;
+        }
+        try {
             return cli.execute(expanded);
-        } catch (RuntimeException | Error error) {
+        } catch (RuntimeException | Error error) { // what picocli lets through: Errors, failures outside a command
             return report(error, cli.getErr(), debug);
         }
     }
