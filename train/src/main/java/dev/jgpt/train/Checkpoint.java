@@ -34,7 +34,7 @@ public record Checkpoint(Path dir, int iter, Float bestValLoss, TrainConfig conf
             gpt.loadParameters(manager, new DataInputStream(in));
         } catch (IOException | MalformedModelException | RuntimeException e) {
             throw new CheckpointException(
-                    "cannot load the weights in " + dir.resolve(MODEL) + ": " + CheckpointStore.firstLine(e), e);
+                    "cannot load the weights in " + dir.resolve(MODEL) + ": " + JsonError.describe(e), e);
         }
         return gpt;
     }
@@ -45,7 +45,7 @@ public record Checkpoint(Path dir, int iter, Float bestValLoss, TrainConfig conf
             optimizer.load(new DataInputStream(in), gpt.getParameters());
         } catch (IOException | RuntimeException e) {
             throw new CheckpointException(
-                    "cannot load the optimizer state in " + dir.resolve(OPTIMIZER) + ": " + CheckpointStore.firstLine(e), e);
+                    "cannot load the optimizer state in " + dir.resolve(OPTIMIZER) + ": " + JsonError.describe(e), e);
         }
     }
 }

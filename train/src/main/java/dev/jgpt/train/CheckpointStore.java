@@ -17,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -30,6 +31,7 @@ import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 
 /**
@@ -68,7 +70,7 @@ public final class CheckpointStore {
         try {
             checkFinite(gpt);
             Files.createDirectories(runDir);
-            temporary = Files.createTempDirectory(runDir, ".tmp-ckpt-");
+            temporary = newTemporaryFolder();
             writeSynced(temporary.resolve(Checkpoint.MODEL), gpt::saveParameters);
             writeSynced(temporary.resolve(Checkpoint.OPTIMIZER), optimizer::save);
             vocabulary.save(temporary.resolve(Checkpoint.VOCAB));
@@ -98,12 +100,12 @@ public final class CheckpointStore {
                 pointLink(BEST, target);
             }
             syncDirectory(runDir);
-            prune();
+            prune(config.keepCheckpoints());
             return target;
         } catch (IOException | RuntimeException e) {
             deleteQuietly(temporary);
             throw new CheckpointException(
-                    "cannot save the checkpoint of iteration " + iter + " in " + runDir + ": " + firstLine(e), e);
+                    "cannot save the checkpoint of iteration " + iter + " in " + runDir + ": " + JsonError.describe(e), e);
         }
     }
 
@@ -126,9 +128,13 @@ public final class CheckpointStore {
     public static Checkpoint open(Path path, String preferred) {
         Path dir = resolve(path, preferred);
         boolean hasStateDigest = Files.exists(dir.resolve(Checkpoint.STATE_DIGEST));
-        String stateText = readState(dir, hasStateDigest);
+        JsonObject state;
         try {
-            JsonObject state = JsonParser.parseString(stateText).getAsJsonObject();
+            state = JsonParser.parseString(readState(dir, hasStateDigest)).getAsJsonObject();
+        } catch (JsonParseException | IllegalStateException e) {
+            throw new CheckpointException("checkpoint " + dir + " has no readable state.json: " + JsonError.describe(e), e);
+        }
+        try {
             int format = state.get("format").getAsInt();
             if (format != (hasStateDigest ? FORMAT : FORMAT_WITHOUT_STATE_DIGEST)) {
                 throw new CheckpointException(hasStateDigest || format != FORMAT
@@ -155,7 +161,7 @@ public final class CheckpointStore {
         } catch (CheckpointException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw new CheckpointException("checkpoint " + dir + " has an invalid state.json: " + firstLine(e), e);
+            throw new CheckpointException("checkpoint " + dir + " has an invalid state.json: " + JsonError.describe(e), e);
         }
     }
 
@@ -169,26 +175,13 @@ public final class CheckpointStore {
                 expected = Files.readString(dir.resolve(Checkpoint.STATE_DIGEST), StandardCharsets.US_ASCII).strip();
             }
         } catch (IOException e) {
-            throw new CheckpointException("checkpoint " + dir + " has no readable state.json: " + firstLine(e), e);
+            throw new CheckpointException("checkpoint " + dir + " has no readable state.json: " + JsonError.describe(e), e);
         }
         if (hasStateDigest && !expected.equals(sha256(state))) {
             throw new CheckpointException("checkpoint " + dir + " is damaged: state.json or " + Checkpoint.STATE_DIGEST
                     + " is truncated or corrupt (the SHA-256 of state.json does not match)");
         }
         return new String(state, StandardCharsets.UTF_8);
-    }
-
-    /** The first line of the message of {@code error}'s deepest cause: Gson adds a second with a link. */
-    static String firstLine(Throwable error) {
-        Throwable root = error;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        String message = root.getMessage();
-        if (message == null || message.isBlank()) {
-            return root.getClass().getSimpleName();
-        }
-        return message.strip().lines().findFirst().orElse("");
     }
 
     private static Path resolve(Path path, String preferred) {
@@ -228,8 +221,26 @@ public final class CheckpointStore {
         Files.move(fresh, link, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
-    /** Deletes checkpoints neither link names, and temporary folders of interrupted saves. */
-    private void prune() throws IOException {
+    /**
+     * A new temporary folder, made as any folder is (its mode from the umask), not 0700 as
+     * Files.createTempDirectory makes it: it becomes the checkpoint folder.
+     */
+    private Path newTemporaryFolder() throws IOException {
+        while (true) {
+            Path candidate = runDir.resolve(".tmp-ckpt-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+            try {
+                return Files.createDirectory(candidate);
+            } catch (FileAlreadyExistsException e) {
+                // a name already taken: draw another
+            }
+        }
+    }
+
+    /**
+     * Deletes temporary folders of interrupted saves, and checkpoints that neither link names and
+     * that are not among the {@code keep} newest ({@link TrainConfig#KEEP_ALL}: none).
+     */
+    private void prune(int keep) throws IOException {
         Set<Path> kept = new HashSet<>();
         for (String name : new String[] {LATEST, BEST}) {
             Path link = runDir.resolve(name);
@@ -237,13 +248,20 @@ public final class CheckpointStore {
                 kept.add(runDir.resolve(Files.readSymbolicLink(link)).normalize());
             }
         }
-        try (Stream<Path> entries = Files.list(runDir)) {
-            for (Path entry : entries.toList()) {
-                String name = entry.getFileName().toString();
-                boolean stale = name.startsWith("ckpt-") || name.startsWith(".tmp-ckpt-");
-                if (stale && !kept.contains(entry.normalize())) {
+        List<Path> entries;
+        try (Stream<Path> list = Files.list(runDir)) {
+            entries = list.map(Path::normalize).sorted(Comparator.reverseOrder()).toList(); // newest checkpoint first
+        }
+        int newer = 0;
+        for (Path entry : entries) {
+            String name = entry.getFileName().toString();
+            if (name.startsWith("ckpt-")) {
+                boolean recent = keep == TrainConfig.KEEP_ALL || newer++ < keep;
+                if (!recent && !kept.contains(entry)) {
                     deleteQuietly(entry);
                 }
+            } else if (name.startsWith(".tmp-ckpt-")) {
+                deleteQuietly(entry);
             }
         }
     }

@@ -36,6 +36,7 @@ public record TrainConfig(
         int evalInterval,
         int evalIters,
         int logInterval,
+        int keepCheckpoints,
         long seed,
         String device,
         int lrDecayIters,
@@ -46,8 +47,14 @@ public record TrainConfig(
      * changes only when typed: a longer max-iters alone does not stretch the schedule.
      */
     public static final List<String> CHANGEABLE_ON_RESUME =
-            List.of("max-iters", "eval-interval", "eval-iters", "log-interval", "out-dir", "device",
+            List.of("max-iters", "eval-interval", "eval-iters", "log-interval", "keep-checkpoints", "out-dir", "device",
                     "lr-decay-iters", "max-nonfinite-steps");
+
+    /** {@link #keepCheckpoints} that keeps every checkpoint. */
+    public static final int KEEP_ALL = 0;
+
+    /** How many of the newest checkpoints a run keeps unless told otherwise (best is kept besides). */
+    public static final int DEFAULT_KEEP_CHECKPOINTS = 3;
 
     /** Non-finite steps in a row after which a run stops. */
     public static final int DEFAULT_MAX_NONFINITE_STEPS = 5;
@@ -59,8 +66,24 @@ public record TrainConfig(
                     .setPrettyPrinting()
                     .create();
 
-    /** Checks every number; a bad one gets a message naming the flag and the value. */
+    /**
+     * Checks every number, the model's shape included, so that a bad one is reported before any
+     * corpus is read; a bad one gets a message naming the flag and the value.
+     */
     public TrainConfig {
+        positive("n-layer", nLayer);
+        positive("n-head", nHead);
+        positive("n-embd", nEmbd);
+        positive("block-size", blockSize);
+        if (nEmbd % nHead != 0) {
+            throw new IllegalArgumentException("--n-embd must be a multiple of --n-head, got " + nEmbd + " and " + nHead);
+        }
+        if (!(dropout >= 0 && dropout < 1)) {
+            throw new IllegalArgumentException("--dropout must be in [0, 1), got " + dropout);
+        }
+        if (keepCheckpoints < 0) {
+            throw new IllegalArgumentException("--keep-checkpoints must be at least 1, or all, got " + keepCheckpoints);
+        }
         positive("batch-size", batchSize);
         positive("max-iters", maxIters);
         positive("grad-accum", gradAccum);
@@ -118,11 +141,17 @@ public record TrainConfig(
     }
 
     /**
-     * Reads a config saved by {@link #toJson}. One saved before lr-decay-iters existed decays over
-     * its max-iters, as it did then.
+     * Reads a config saved by {@link #toJson}; a key that older checkpoints lack gets its default,
+     * and one saved before lr-decay-iters existed decays over its max-iters, as it did then.
      */
     public static TrainConfig fromJson(JsonElement json) {
+        if (json == null || !json.isJsonObject()) {
+            return GSON.fromJson(json, TrainConfig.class);
+        }
         JsonObject object = json.getAsJsonObject().deepCopy();
+        if (!object.has("keep-checkpoints")) {
+            object.addProperty("keep-checkpoints", DEFAULT_KEEP_CHECKPOINTS);
+        }
         if (!object.has("lr-decay-iters") && object.has("max-iters")) {
             object.add("lr-decay-iters", object.get("max-iters"));
         }

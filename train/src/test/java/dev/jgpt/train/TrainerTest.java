@@ -11,7 +11,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
+import dev.jgpt.data.Batch;
+import dev.jgpt.data.Corpus;
 import dev.jgpt.data.Split;
+import dev.jgpt.data.Vocabulary;
 import dev.jgpt.data.TextCorpus;
 import dev.jgpt.model.Gpt;
 import java.io.ByteArrayOutputStream;
@@ -55,7 +58,7 @@ class TrainerTest {
         return new TrainConfig(
                 null, null, outDir.toString(), 1, 2, 32, 16, 8, dropout, "sinusoidal", false,
                 3e-3f, 3e-4f, 10, maxIters, 0.1f, 0.9f, 0.99f, 1.0f, 2,
-                evalInterval, 4, 5, 1337, "cpu", maxIters, TrainConfig.DEFAULT_MAX_NONFINITE_STEPS);
+                evalInterval, 4, 5, 1, 1337, "cpu", maxIters, TrainConfig.DEFAULT_MAX_NONFINITE_STEPS);
     }
 
     /** {@code config} with some keys changed, by their flag names. */
@@ -144,33 +147,61 @@ class TrainerTest {
     }
 
     /**
-     * ms/iter times the steps alone: the line logged right after an evaluation reports the same
-     * speed as the others (it used to divide one step's time by the steps since the last log).
+     * ms/iter times the steps alone. The clock here moves only when a batch is drawn, 1 s per
+     * batch, so a step (2 micro-batches) takes exactly 2 s and an evaluation (2 x 4 batches) 8 s:
+     * every logged speed must read 2,000 ms. It used to read 400 ms on the line after an
+     * evaluation (one step's time over the 5 steps since the last line), and would read more if an
+     * evaluation or a save counted as step time.
      */
     @Test
     void evaluationsAndSavesDoNotLeakIntoStepTimes() throws IOException {
-        // Evaluations of 2 x 40 batches every 20 iterations, a line every 5: a line after an
-        // evaluation read about 5 times too fast, and would read several times too slow if the
-        // evaluation counted as a step.
-        TrainConfig config = with(tiny(dir, 120, 20, 0f), "eval-iters", 40);
-        try (Trainer trainer = Trainer.start(config, STORIES, QUIET)) {
+        long[] now = {0};
+        Corpus ticking = new Corpus() {
+            @Override
+            public Vocabulary vocabulary() {
+                return STORIES.vocabulary();
+            }
+
+            @Override
+            public Batch batch(Split split, int batchSize, int blockSize, java.util.Random random) {
+                now[0] += 1_000_000_000;
+                return STORIES.batch(split, batchSize, blockSize, random);
+            }
+
+            @Override
+            public void checkBlockSize(int blockSize) {
+                STORIES.checkBlockSize(blockSize);
+            }
+
+            @Override
+            public int[] tokens(Split split) {
+                return STORIES.tokens(split);
+            }
+
+            @Override
+            public int unknownCount() {
+                return STORIES.unknownCount();
+            }
+
+            @Override
+            public String describe() {
+                return STORIES.describe();
+            }
+        };
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        try (Trainer trainer = Trainer.start(tiny(dir, 40, 10, 0f), ticking, new PrintStream(log, true, StandardCharsets.UTF_8))) {
+            trainer.useClock(() -> now[0]);
             trainer.train();
         }
-        List<Double> afterEvaluation = new ArrayList<>();
-        List<Double> others = new ArrayList<>();
-        for (CSVRecord row : metrics(dir)) {
-            int iter = Integer.parseInt(row.get("iter"));
-            if (iter > 0 && iter < 120 && iter % 5 == 0) {
-                (iter % 20 == 0 ? afterEvaluation : others).add(Double.parseDouble(row.get("ms_per_iter")));
-            }
+        List<CSVRecord> steps = metrics(dir).stream().filter(r -> !r.get("loss").isEmpty()).toList();
+        assertEquals(9, steps.size(), "a line every 5 iterations and at the last");
+        for (CSVRecord row : steps) {
+            assertEquals("2000.00", row.get("ms_per_iter"), "iteration " + row.get("iter"));
+            assertEquals("128.0", row.get("tokens_per_s"), "8 x 16 x 2 tokens in 2 s");
         }
-        double ratio = median(afterEvaluation) / median(others);
-        assertTrue(ratio > 0.5 && ratio < 2, "steps after an evaluation read " + ratio + " times the time of the others");
-    }
-
-    private static double median(List<Double> values) {
-        List<Double> sorted = values.stream().sorted().toList();
-        return sorted.get(sorted.size() / 2);
+        // After the step of iteration 25: 14 steps of 2 s and evaluations at 30 and 40 of 8 s each.
+        String out = log.toString(StandardCharsets.UTF_8);
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("iter 25/40 (65%): loss ") && l.endsWith(", 2000.0 ms/iter, 128 tokens/s, ETA 0:44")), out);
     }
 
     /** The case: --lr 1e4 --warmup-iters 0 --grad-clip 0 used to save NaN weights and go on. */

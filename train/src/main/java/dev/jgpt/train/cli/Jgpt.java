@@ -31,11 +31,23 @@ public final class Jgpt implements Runnable {
     public static int run(String... args) {
         boolean debug = "1".equals(System.getenv("JGPT_DEBUG"));
         CommandLine cli = new CommandLine(new Jgpt());
+        BenchCommand.dropTrainingOnlyOptions(cli.getSubcommands().get("bench").getCommandSpec());
         // A --config file's values come first in the argument list; flags given after them win.
         cli.setOverwrittenOptionsAllowed(true);
+        ConfigFile config;
+        try {
+            config = ConfigFile.expand(args, cli);
+        } catch (IllegalArgumentException error) {
+            return report(error, cli.getErr(), debug);
+        }
         cli.setParameterExceptionHandler(
                 (error, arguments) -> {
                     PrintWriter err = error.getCommandLine().getErr();
+                    String fromFile = config.blame(error);
+                    if (fromFile != null) {
+                        err.println("jgpt: " + fromFile); // a bad file is a user error, not a bad flag
+                        return 1;
+                    }
                     err.println("jgpt: " + firstLine(error));
                     err.println("Run 'jgpt " + subcommandName(error.getCommandLine()) + "--help' for the options.");
                     if (debug) {
@@ -44,15 +56,8 @@ public final class Jgpt implements Runnable {
                     return 2;
                 });
         cli.setExecutionExceptionHandler((error, commandLine, parseResult) -> report(error, commandLine.getErr(), debug));
-        String[] expanded;
         try {
-            expanded = ConfigFile.expand(args, cli);
-        } catch (IllegalArgumentException error) {
-            report(error, cli.getErr(), debug);
-            return 2;
-        }
-        try {
-            return cli.execute(expanded);
+            return cli.execute(config.arguments());
         } catch (RuntimeException | Error error) { // what picocli lets through: Errors, failures outside a command
             return report(error, cli.getErr(), debug);
         }
