@@ -24,6 +24,7 @@ public record Checkpoint(Path dir, int iter, Float bestValLoss, TrainConfig conf
     static final String OPTIMIZER = "optimizer.bin";
     static final String VOCAB = "vocab.json";
     static final String STATE = "state.json";
+    static final String STATE_DIGEST = "state.sha256";
 
     /** Builds the model this checkpoint holds, with its weights, in {@code manager}. */
     public Gpt loadModel(NDManager manager) {
@@ -33,7 +34,7 @@ public record Checkpoint(Path dir, int iter, Float bestValLoss, TrainConfig conf
             gpt.loadParameters(manager, new DataInputStream(in));
         } catch (IOException | MalformedModelException | RuntimeException e) {
             throw new CheckpointException(
-                    "cannot load the weights in " + dir.resolve(MODEL) + ": " + e.getMessage(), e);
+                    "cannot load the weights in " + dir.resolve(MODEL) + ": " + JsonError.describe(e), e);
         }
         return gpt;
     }
@@ -44,7 +45,7 @@ public record Checkpoint(Path dir, int iter, Float bestValLoss, TrainConfig conf
             optimizer.load(new DataInputStream(in), gpt.getParameters());
         } catch (IOException | RuntimeException e) {
             throw new CheckpointException(
-                    "cannot load the optimizer state in " + dir.resolve(OPTIMIZER) + ": " + e.getMessage(), e);
+                    "cannot load the optimizer state in " + dir.resolve(OPTIMIZER) + ": " + JsonError.describe(e), e);
         }
     }
 }

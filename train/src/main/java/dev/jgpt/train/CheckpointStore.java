@@ -42,10 +42,16 @@ import java.util.stream.Stream;
  * only then does {@code latest} (or {@code best}) switch to it, by an atomic rename of a new link
  * over the old one. A kill at any moment therefore leaves the previous checkpoint loadable; a
  * failed save deletes its temporary folder and leaves the links as they were.
+ *
+ * <p>Every file is checked when loaded: state.json holds the SHA-256 of the weights, the optimizer
+ * state and the vocabulary, and state.sha256 holds the SHA-256 of state.json itself. Weights that
+ * hold NaN or infinity are never saved.
  */
 public final class CheckpointStore {
 
-    private static final int FORMAT = 1;
+    /** Format 2 added state.sha256; format 1 checkpoints, without it, are still read. */
+    private static final int FORMAT = 2;
+    private static final int FORMAT_WITHOUT_STATE_DIGEST = 1;
     private static final String LATEST = "latest";
     private static final String BEST = "best";
     private static final List<String> FILES =
@@ -62,11 +68,13 @@ public final class CheckpointStore {
             int iter, Float bestValLoss, TrainConfig config, Vocabulary vocabulary, Gpt gpt, AdamW optimizer, boolean isBest) {
         Path temporary = null;
         try {
+            checkFinite(gpt);
             Files.createDirectories(runDir);
             temporary = newTemporaryFolder();
             writeSynced(temporary.resolve(Checkpoint.MODEL), gpt::saveParameters);
             writeSynced(temporary.resolve(Checkpoint.OPTIMIZER), optimizer::save);
             vocabulary.save(temporary.resolve(Checkpoint.VOCAB));
+            syncFile(temporary.resolve(Checkpoint.VOCAB));
 
             JsonObject state = new JsonObject();
             state.addProperty("format", FORMAT);
@@ -80,6 +88,8 @@ public final class CheckpointStore {
             state.add("sha256", hashes);
             byte[] json = new GsonBuilder().setPrettyPrinting().create().toJson(state).getBytes(StandardCharsets.UTF_8);
             writeSynced(temporary.resolve(Checkpoint.STATE), out -> out.write(json));
+            byte[] digest = (sha256(json) + "\n").getBytes(StandardCharsets.US_ASCII);
+            writeSynced(temporary.resolve(Checkpoint.STATE_DIGEST), out -> out.write(digest));
 
             Path target = freeName(String.format("ckpt-%07d", iter));
             Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
@@ -95,7 +105,19 @@ public final class CheckpointStore {
         } catch (IOException | RuntimeException e) {
             deleteQuietly(temporary);
             throw new CheckpointException(
-                    "cannot save the checkpoint of iteration " + iter + " in " + runDir + ": " + e.getMessage(), e);
+                    "cannot save the checkpoint of iteration " + iter + " in " + runDir + ": " + JsonError.describe(e), e);
+        }
+    }
+
+    /** Refuses weights that hold NaN or infinity: no checkpoint ever holds them. */
+    private static void checkFinite(Gpt gpt) {
+        for (var parameter : gpt.getParameters()) {
+            for (float value : parameter.getValue().getArray().toFloatArray()) {
+                if (!Float.isFinite(value)) {
+                    throw new CheckpointException(
+                            "parameter " + parameter.getKey() + " holds " + value + " (the weights have diverged)");
+                }
+            }
         }
     }
 
@@ -105,38 +127,61 @@ public final class CheckpointStore {
      */
     public static Checkpoint open(Path path, String preferred) {
         Path dir = resolve(path, preferred);
-        Path stateFile = dir.resolve(Checkpoint.STATE);
+        boolean hasStateDigest = Files.exists(dir.resolve(Checkpoint.STATE_DIGEST));
         JsonObject state;
         try {
-            state = JsonParser.parseString(Files.readString(stateFile, StandardCharsets.UTF_8)).getAsJsonObject();
-        } catch (IOException | JsonParseException | IllegalStateException e) {
+            state = JsonParser.parseString(readState(dir, hasStateDigest)).getAsJsonObject();
+        } catch (JsonParseException | IllegalStateException e) {
             throw new CheckpointException("checkpoint " + dir + " has no readable state.json: " + JsonError.describe(e), e);
         }
-        if (!state.has("format") || state.get("format").getAsInt() != FORMAT) {
-            throw new CheckpointException("checkpoint " + dir + " has format " + state.get("format") + "; this jgpt reads format " + FORMAT);
-        }
-        JsonObject hashes = state.getAsJsonObject("sha256");
-        for (String file : FILES) {
-            Path piece = dir.resolve(file);
-            if (!Files.isRegularFile(piece)) {
-                throw new CheckpointException("checkpoint " + dir + " is missing " + file);
-            }
-            JsonElement expected = hashes == null ? null : hashes.get(file);
-            String actual = sha256(piece);
-            if (expected == null || !expected.getAsString().equals(actual)) {
-                throw new CheckpointException(
-                        "checkpoint " + dir + " is damaged: " + file + " is truncated or corrupt (its SHA-256 does not match state.json)");
-            }
-        }
         try {
+            int format = state.get("format").getAsInt();
+            if (format != (hasStateDigest ? FORMAT : FORMAT_WITHOUT_STATE_DIGEST)) {
+                throw new CheckpointException(hasStateDigest || format != FORMAT
+                        ? "checkpoint " + dir + " has format " + format + "; this jgpt reads formats 1 and " + FORMAT
+                        : "checkpoint " + dir + " is missing " + Checkpoint.STATE_DIGEST);
+            }
+            JsonObject hashes = state.getAsJsonObject("sha256");
+            for (String file : FILES) {
+                Path piece = dir.resolve(file);
+                if (!Files.isRegularFile(piece)) {
+                    throw new CheckpointException("checkpoint " + dir + " is missing " + file);
+                }
+                JsonElement expected = hashes == null ? null : hashes.get(file);
+                if (expected == null || !expected.getAsString().equals(sha256(piece))) {
+                    throw new CheckpointException(
+                            "checkpoint " + dir + " is damaged: " + file + " is truncated or corrupt (its SHA-256 does not match state.json)");
+                }
+            }
             TrainConfig config = TrainConfig.fromJson(state.get("config"));
             JsonElement best = state.get("best-val-loss");
             Float bestValLoss = best == null || best.isJsonNull() ? null : best.getAsFloat();
             Vocabulary vocabulary = Vocabulary.load(dir.resolve(Checkpoint.VOCAB));
             return new Checkpoint(dir, state.get("iter").getAsInt(), bestValLoss, config, vocabulary);
-        } catch (JsonParseException | IllegalArgumentException | NullPointerException | CorpusException e) {
+        } catch (CheckpointException e) {
+            throw e;
+        } catch (RuntimeException e) {
             throw new CheckpointException("checkpoint " + dir + " has an invalid state.json: " + JsonError.describe(e), e);
         }
+    }
+
+    /** The text of state.json, checked against state.sha256 where there is one. */
+    private static String readState(Path dir, boolean hasStateDigest) {
+        byte[] state;
+        String expected = null;
+        try {
+            state = Files.readAllBytes(dir.resolve(Checkpoint.STATE));
+            if (hasStateDigest) {
+                expected = Files.readString(dir.resolve(Checkpoint.STATE_DIGEST), StandardCharsets.US_ASCII).strip();
+            }
+        } catch (IOException e) {
+            throw new CheckpointException("checkpoint " + dir + " has no readable state.json: " + JsonError.describe(e), e);
+        }
+        if (hasStateDigest && !expected.equals(sha256(state))) {
+            throw new CheckpointException("checkpoint " + dir + " is damaged: state.json or " + Checkpoint.STATE_DIGEST
+                    + " is truncated or corrupt (the SHA-256 of state.json does not match)");
+        }
+        return new String(state, StandardCharsets.UTF_8);
     }
 
     private static Path resolve(Path path, String preferred) {
@@ -235,9 +280,23 @@ public final class CheckpointStore {
         }
     }
 
+    private static void syncFile(Path file) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            channel.force(true);
+        }
+    }
+
     private static void syncDirectory(Path dir) throws IOException {
         try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
             channel.force(true);
+        }
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 

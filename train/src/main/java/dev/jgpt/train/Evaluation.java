@@ -11,7 +11,8 @@ import dev.jgpt.model.Gpt;
 /**
  * The loss of a model over a whole token stream, in eval mode: the stream is cut into consecutive
  * windows of block_size + 1 tokens (each predicting the next block_size), batched, and the
- * per-token losses averaged over every target that is not {@code <pad>}.
+ * per-token losses averaged over every target that is not {@code <pad>}. No autograd graph is
+ * recorded, on whatever thread calls it.
  */
 public final class Evaluation {
 
@@ -30,18 +31,20 @@ public final class Evaluation {
         double lossSum = 0;
         long counted = 0;
         int windows = Math.max(0, (tokens.length - 1 + blockSize - 1) / blockSize);
-        for (int first = 0; first < windows; first += batchSize) {
-            int rows = Math.min(batchSize, windows - first);
-            Batch batch = windows(tokens, first, rows, blockSize);
-            if (batch.countedTargets() == 0) {
-                continue;
-            }
-            try (NDManager scope = manager.newSubManager()) {
-                Shape shape = new Shape(rows, blockSize);
-                NDArray logits = gpt.logits(parameterStore, scope.create(batch.inputs(), shape), false);
-                float meanLoss = CrossEntropy.loss(logits, scope.create(batch.targets(), shape), batch.countedTargets()).getFloat();
-                lossSum += (double) meanLoss * batch.countedTargets();
-                counted += batch.countedTargets();
+        try (NoGrad noGrad = new NoGrad()) {
+            for (int first = 0; first < windows; first += batchSize) {
+                int rows = Math.min(batchSize, windows - first);
+                Batch batch = windows(tokens, first, rows, blockSize);
+                if (batch.countedTargets() == 0) {
+                    continue;
+                }
+                try (NDManager scope = manager.newSubManager()) {
+                    Shape shape = new Shape(rows, blockSize);
+                    NDArray logits = gpt.logits(parameterStore, scope.create(batch.inputs(), shape), false);
+                    float meanLoss = CrossEntropy.loss(logits, scope.create(batch.targets(), shape), batch.countedTargets()).getFloat();
+                    lossSum += (double) meanLoss * batch.countedTargets();
+                    counted += batch.countedTargets();
+                }
             }
         }
         if (counted == 0) {

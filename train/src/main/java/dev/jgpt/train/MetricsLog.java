@@ -1,73 +1,208 @@
 package dev.jgpt.train;
 
 import java.io.IOException;
+import java.io.Reader;
 import java.io.UncheckedIOException;
-import java.io.Writer;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
 import org.apache.commons.csv.CSVFormat;
-import org.apache.commons.csv.CSVPrinter;
+import org.apache.commons.csv.CSVRecord;
 
 /**
- * {@code <out-dir>/metrics.csv}: one row per logged step and per evaluation, appended and flushed
- * as they happen; a cell stays empty where the value was not measured.
+ * {@code <out-dir>/metrics.csv}: one row per iteration that logged a step or ran an evaluation,
+ * written as they happen; a step and an evaluation at the same iteration share one row, and a cell
+ * stays empty where nothing was measured. {@code loss} is the step's batch loss; {@code train_loss}
+ * and {@code val_loss} are the evaluation's estimates; {@code val_loss_full} is the loss over the
+ * whole val split that {@code jgpt train} measures at the end.
  */
 final class MetricsLog implements AutoCloseable {
 
-    static final String[] HEADER = {"iter", "lr", "train_loss", "val_loss", "ms_per_iter", "tokens_per_s"};
+    static final String[] HEADER = {
+        "iter", "lr", "loss", "train_loss", "val_loss", "val_loss_full", "ms_per_iter", "tokens_per_s"
+    };
 
-    private final CSVPrinter printer;
+    /** One row; null where nothing was measured. */
+    private static final class Row {
+        final int iter;
+        Float lr;
+        Float loss;
+        Float trainLoss;
+        Float valLoss;
+        Float valLossFull;
+        Double msPerIter;
+        Double tokensPerSecond;
 
-    MetricsLog(Path file) {
-        try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            boolean fresh = !Files.exists(file) || Files.size(file) == 0;
-            Writer writer =
-                    Files.newBufferedWriter(
-                            file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-            CSVFormat format = CSVFormat.DEFAULT.builder().setRecordSeparator('\n').get();
-            printer = new CSVPrinter(writer, format);
-            if (fresh) {
-                printer.printRecord((Object[]) HEADER);
-                printer.flush();
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        Row(int iter) {
+            this.iter = iter;
+        }
+
+        String line() {
+            return String.join(",",
+                    Integer.toString(iter),
+                    lr == null ? "" : Float.toString(lr),
+                    loss(loss), loss(trainLoss), loss(valLoss), loss(valLossFull),
+                    msPerIter == null ? "" : String.format(Locale.ROOT, "%.2f", msPerIter),
+                    tokensPerSecond == null ? "" : String.format(Locale.ROOT, "%.1f", tokensPerSecond)) + "\n";
+        }
+
+        private static String loss(Float value) {
+            return value == null ? "" : String.format(Locale.ROOT, "%.4f", value);
         }
     }
 
-    /** A training step: its learning rate, batch loss and speed. */
+    private final Path file;
+    private final FileChannel channel;
+    private Row last;
+    private long lastStart;
+
+    private MetricsLog(Path file, List<Row> kept) throws IOException {
+        this.file = file;
+        // Rewrite what is kept through a temporary file, so that a crash leaves the old file or the new one.
+        Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
+        StringBuilder text = new StringBuilder(String.join(",", HEADER)).append('\n');
+        for (Row row : kept) {
+            lastStart = text.length();
+            text.append(row.line());
+        }
+        try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+            out.write(ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8)));
+            out.force(true);
+        }
+        Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        last = kept.isEmpty() ? null : kept.get(kept.size() - 1);
+        channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+    }
+
+    /**
+     * Opens {@code file} for a run that starts at iteration {@code resumedAt}, or -1 for a new run.
+     * Rows of a resumed run's later iterations are dropped (the run does them again), and so is the
+     * step of iteration {@code resumedAt}; its evaluation, which the resumed run does not repeat,
+     * stays. A file in the old format ({@code iter,lr,train_loss,val_loss,ms_per_iter,tokens_per_s})
+     * is converted.
+     */
+    static MetricsLog open(Path file, int resumedAt) {
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            List<Row> kept = new ArrayList<>();
+            if (resumedAt >= 0 && Files.exists(file)) {
+                for (Row row : read(file)) {
+                    if (row.iter == resumedAt) {
+                        row.loss = null;
+                        row.msPerIter = null;
+                        row.tokensPerSecond = null;
+                    }
+                    if (row.iter <= resumedAt) {
+                        kept.add(row);
+                    }
+                }
+            }
+            return new MetricsLog(file, kept);
+        } catch (IOException | RuntimeException e) {
+            throw new UncheckedIOException(new IOException("cannot write " + file + ": " + e.getMessage(), e));
+        }
+    }
+
+    /** The rows of a file in either format, merged by iteration. */
+    private static List<Row> read(Path file) throws IOException {
+        List<Row> rows = new ArrayList<>();
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            for (CSVRecord record : CSVFormat.DEFAULT.builder().setHeader().get().parse(reader)) {
+                Function<String, String> cell = name -> record.isMapped(name) && record.isSet(name) ? record.get(name) : "";
+                Row row = new Row(Integer.parseInt(cell.apply("iter")));
+                row.lr = floatOrNull(cell.apply("lr"));
+                boolean oldStep = !record.isMapped("loss") && cell.apply("val_loss").isEmpty();
+                if (oldStep) {
+                    row.loss = floatOrNull(cell.apply("train_loss")); // the old format's step row
+                } else {
+                    row.loss = floatOrNull(cell.apply("loss"));
+                    row.trainLoss = floatOrNull(cell.apply("train_loss"));
+                }
+                row.valLoss = floatOrNull(cell.apply("val_loss"));
+                row.valLossFull = floatOrNull(cell.apply("val_loss_full"));
+                String ms = cell.apply("ms_per_iter");
+                String tokens = cell.apply("tokens_per_s");
+                row.msPerIter = ms.isEmpty() ? null : Double.valueOf(ms);
+                row.tokensPerSecond = tokens.isEmpty() ? null : Double.valueOf(tokens);
+                Row previous = rows.isEmpty() ? null : rows.get(rows.size() - 1);
+                if (previous != null && previous.iter == row.iter) {
+                    merge(previous, row);
+                } else {
+                    rows.add(row);
+                }
+            }
+        }
+        return rows;
+    }
+
+    private static Float floatOrNull(String text) {
+        return text.isEmpty() ? null : Float.valueOf(text);
+    }
+
+    private static void merge(Row into, Row from) {
+        into.lr = from.lr != null ? from.lr : into.lr;
+        into.loss = from.loss != null ? from.loss : into.loss;
+        into.trainLoss = from.trainLoss != null ? from.trainLoss : into.trainLoss;
+        into.valLoss = from.valLoss != null ? from.valLoss : into.valLoss;
+        into.valLossFull = from.valLossFull != null ? from.valLossFull : into.valLossFull;
+        into.msPerIter = from.msPerIter != null ? from.msPerIter : into.msPerIter;
+        into.tokensPerSecond = from.tokensPerSecond != null ? from.tokensPerSecond : into.tokensPerSecond;
+    }
+
+    /** A logged step: its learning rate, batch loss and speed. */
     void step(int iter, float lr, float loss, double msPerIter, double tokensPerSecond) {
-        write(iter, lr, loss, null, msPerIter, tokensPerSecond);
+        Row row = new Row(iter);
+        row.lr = lr;
+        row.loss = loss;
+        row.msPerIter = msPerIter;
+        row.tokensPerSecond = tokensPerSecond;
+        write(row);
     }
 
     /** An evaluation: the estimated train and val losses. */
-    void eval(int iter, float lr, float trainLoss, float valLoss) {
-        write(iter, lr, trainLoss, valLoss, null, null);
+    void evaluation(int iter, float lr, float trainLoss, float valLoss) {
+        Row row = new Row(iter);
+        row.lr = lr;
+        row.trainLoss = trainLoss;
+        row.valLoss = valLoss;
+        write(row);
     }
 
-    private void write(int iter, float lr, Float trainLoss, Float valLoss, Double ms, Double tokensPerSecond) {
+    /** The loss over the whole val split, measured at the end of a run. */
+    void wholeValLoss(int iter, float valLossFull) {
+        Row row = new Row(iter);
+        row.valLossFull = valLossFull;
+        write(row);
+    }
+
+    /** Appends the row, or rewrites the last one when it has the same iteration. */
+    private void write(Row row) {
         try {
-            printer.printRecord(
-                    iter,
-                    lr,
-                    trainLoss == null ? "" : String.format(Locale.ROOT, "%.4f", trainLoss),
-                    valLoss == null ? "" : String.format(Locale.ROOT, "%.4f", valLoss),
-                    ms == null ? "" : String.format(Locale.ROOT, "%.2f", ms),
-                    tokensPerSecond == null ? "" : String.format(Locale.ROOT, "%.1f", tokensPerSecond));
-            printer.flush();
+            if (last != null && last.iter == row.iter) {
+                merge(last, row);
+                channel.truncate(lastStart);
+            } else {
+                last = row;
+                lastStart = channel.size();
+            }
+            channel.write(ByteBuffer.wrap(last.line().getBytes(StandardCharsets.UTF_8)));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot append to metrics.csv: " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot append to " + file + ": " + e.getMessage(), e);
         }
     }
 
     @Override
     public void close() {
         try {
-            printer.close();
+            channel.close();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -75,6 +75,7 @@ public final class Sampler {
         int length = context.length;
         int windowStart = Math.max(0, length - blockSize);
         try (SingleThread oneThread = new SingleThread();
+                NoGrad noGrad = new NoGrad();
                 KvCache cache = useCache ? gpt.newCache(manager) : null) {
             for (int n = 0; n < maxNewTokens; n++) {
                 if (length - windowStart > blockSize) {

@@ -38,17 +38,26 @@ public record TrainConfig(
         int logInterval,
         int keepCheckpoints,
         long seed,
-        String device) {
+        String device,
+        int lrDecayIters,
+        int maxNonfiniteSteps) {
 
-    /** Keys a resumed run may change; every other key must match the checkpoint. */
+    /**
+     * Keys a resumed run may change; every other key must match the checkpoint. lr-decay-iters
+     * changes only when typed: a longer max-iters alone does not stretch the schedule.
+     */
     public static final List<String> CHANGEABLE_ON_RESUME =
-            List.of("max-iters", "eval-interval", "eval-iters", "log-interval", "keep-checkpoints", "out-dir", "device");
+            List.of("max-iters", "eval-interval", "eval-iters", "log-interval", "keep-checkpoints", "out-dir", "device",
+                    "lr-decay-iters", "max-nonfinite-steps");
 
     /** {@link #keepCheckpoints} that keeps every checkpoint. */
     public static final int KEEP_ALL = 0;
 
     /** How many of the newest checkpoints a run keeps unless told otherwise (best is kept besides). */
     public static final int DEFAULT_KEEP_CHECKPOINTS = 3;
+
+    /** Non-finite steps in a row after which a run stops. */
+    public static final int DEFAULT_MAX_NONFINITE_STEPS = 5;
 
     private static final Gson GSON =
             new GsonBuilder()
@@ -80,6 +89,8 @@ public record TrainConfig(
         positive("grad-accum", gradAccum);
         positive("eval-iters", evalIters);
         positive("log-interval", logInterval);
+        positive("lr-decay-iters", lrDecayIters);
+        positive("max-nonfinite-steps", maxNonfiniteSteps);
         if (evalInterval < 0) {
             throw new IllegalArgumentException("--eval-interval must be >= 0, got " + evalInterval);
         }
@@ -129,12 +140,24 @@ public record TrainConfig(
         return GSON.toJson(this);
     }
 
-    /** Reads a config saved by {@link #toJson}; a key that older checkpoints lack gets its default. */
+    /**
+     * Reads a config saved by {@link #toJson}; a key that older checkpoints lack gets its default,
+     * and one saved before lr-decay-iters existed decays over its max-iters, as it did then.
+     */
     public static TrainConfig fromJson(JsonElement json) {
-        if (json != null && json.isJsonObject() && !json.getAsJsonObject().has("keep-checkpoints")) {
-            json = json.deepCopy();
-            json.getAsJsonObject().addProperty("keep-checkpoints", DEFAULT_KEEP_CHECKPOINTS);
+        if (json == null || !json.isJsonObject()) {
+            return GSON.fromJson(json, TrainConfig.class);
         }
-        return GSON.fromJson(json, TrainConfig.class);
+        JsonObject object = json.getAsJsonObject().deepCopy();
+        if (!object.has("keep-checkpoints")) {
+            object.addProperty("keep-checkpoints", DEFAULT_KEEP_CHECKPOINTS);
+        }
+        if (!object.has("lr-decay-iters") && object.has("max-iters")) {
+            object.add("lr-decay-iters", object.get("max-iters"));
+        }
+        if (!object.has("max-nonfinite-steps")) {
+            object.addProperty("max-nonfinite-steps", DEFAULT_MAX_NONFINITE_STEPS);
+        }
+        return GSON.fromJson(object, TrainConfig.class);
     }
 }

@@ -1,10 +1,21 @@
 package dev.jgpt.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.nn.Parameter;
 import dev.jgpt.data.TextCorpus;
+import dev.jgpt.model.Gpt;
+import dev.jgpt.train.optim.AdamW;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -92,5 +103,104 @@ class CheckpointStoreTest {
         }
         assertEquals(6, CheckpointStore.open(dir, "latest").iter());
         assertTrue(Files.notExists(dir.resolve(".tmp-ckpt-killed")), "the next save prunes leftovers");
+    }
+
+    /** Each copy has one file flipped at one byte or cut short; each is refused in one line or loads identically. */
+    @Test
+    void fortyRandomlyDamagedCopiesAreEachRefusedInOneLineOrLoadIdentically() throws IOException {
+        Random random = new Random(8);
+        List<String> files = List.of(Checkpoint.MODEL, Checkpoint.OPTIMIZER, Checkpoint.VOCAB, Checkpoint.STATE, Checkpoint.STATE_DIGEST);
+        Checkpoint original = CheckpointStore.open(latest, "latest");
+        int refused = 0;
+        try (NDManager manager = NDManager.newBaseManager()) {
+            List<float[]> originalWeights = weights(original.loadModel(manager));
+            for (int k = 0; k < 40; k++) {
+                Path copy = Files.createDirectory(dir.resolve("damaged-" + k));
+                for (String file : files) {
+                    Files.copy(latest.resolve(file), copy.resolve(file));
+                }
+                Path victim = copy.resolve(files.get(random.nextInt(files.size())));
+                byte[] bytes = Files.readAllBytes(victim);
+                if (random.nextBoolean()) {
+                    bytes[random.nextInt(bytes.length)] ^= (byte) (1 + random.nextInt(255));
+                } else {
+                    bytes = Arrays.copyOf(bytes, random.nextInt(bytes.length));
+                }
+                Files.write(victim, bytes);
+                try (AdamW optimizer = new AdamW(0.9f, 0.99f, 0.1f)) {
+                    Checkpoint damaged = CheckpointStore.open(copy, "latest");
+                    Gpt gpt = damaged.loadModel(manager);
+                    damaged.loadOptimizer(optimizer, gpt);
+                    assertEquals(original.iter(), damaged.iter(), victim.toString());
+                    assertEquals(original.config(), damaged.config(), victim.toString());
+                    assertEquals(original.vocabulary(), damaged.vocabulary(), victim.toString());
+                    List<float[]> loaded = weights(gpt);
+                    for (int i = 0; i < loaded.size(); i++) {
+                        assertArrayEquals(originalWeights.get(i), loaded.get(i), victim.toString());
+                    }
+                } catch (CheckpointException e) {
+                    refused++;
+                    assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+                    assertTrue(e.getMessage().contains(copy.toString()), e.getMessage());
+                    assertFalse(e.getMessage().contains("Troubleshooting") || e.getMessage().contains("Failed to invoke"), e.getMessage());
+                }
+            }
+        }
+        assertTrue(refused >= 35, "only " + refused + " of 40 damaged copies were refused");
+    }
+
+    private static List<float[]> weights(Gpt gpt) {
+        return gpt.getParameters().values().stream().map(p -> p.getArray().toFloatArray()).toList();
+    }
+
+    /** A checkpoint saved before state.sha256 and lr-decay-iters existed still loads, and decays over its max-iters. */
+    @Test
+    void formatOneCheckpointsLoadAndTheirBadValuesAreRefusedInOneLine() throws IOException {
+        Files.delete(latest.resolve(Checkpoint.STATE_DIGEST));
+        Path state = latest.resolve(Checkpoint.STATE);
+        String text = Files.readString(state).replace("\"format\": 2", "\"format\": 1").replaceAll("\"lr-decay-iters\": \\d+,", "");
+        Files.writeString(state, text);
+        Checkpoint legacy = CheckpointStore.open(dir, "latest");
+        assertEquals(legacy.config().maxIters(), legacy.config().lrDecayIters());
+
+        Files.writeString(state, text.replace("\"batch-size\": 8", "\"batch-size\": -1"));
+        CheckpointException negative = assertThrows(CheckpointException.class, () -> CheckpointStore.open(dir, "latest"));
+        assertTrue(negative.getMessage().endsWith("has an invalid state.json: --batch-size must be > 0, got -1"), negative.getMessage());
+
+        Files.writeString(state, text.replace("\"n-layer\": 1", "\"n-layer\": \"one\""));
+        CheckpointException word = assertThrows(CheckpointException.class, () -> CheckpointStore.open(dir, "latest"));
+        assertEquals(1, word.getMessage().lines().count(), word.getMessage());
+        assertTrue(word.getMessage().contains("has an invalid state.json: "), word.getMessage());
+
+        Files.writeString(state, text.replace("\"format\": 1", "\"format\": 2"));
+        CheckpointException digestless = assertThrows(CheckpointException.class, () -> CheckpointStore.open(dir, "latest"));
+        assertTrue(digestless.getMessage().endsWith("is missing state.sha256"), digestless.getMessage());
+    }
+
+    @Test
+    void weightsWithNaNAreNeverSaved() throws IOException {
+        Checkpoint before = CheckpointStore.open(dir, "latest");
+        try (Trainer trainer = Trainer.resume(before.config(), CORPUS, before, TrainerTest.QUIET)) {
+            String name = trainer.model().getParameters().keyAt(0);
+            Parameter weight = trainer.model().getParameters().valueAt(0);
+            try (NoGrad noGrad = new NoGrad()) {
+                weight.getArray().set(new NDIndex(0), Float.NaN);
+            }
+            CheckpointException error = assertThrows(CheckpointException.class,
+                    () -> new CheckpointStore(dir).save(9, 1f, before.config(), CORPUS.vocabulary(), trainer.model(), null, true));
+            assertTrue(error.getMessage().endsWith("iteration 9 in " + dir + ": parameter " + name + " holds NaN (the weights have diverged)"), error.getMessage());
+        }
+        assertEquals(before.dir(), CheckpointStore.open(dir, "latest").dir());
+    }
+
+    @Test
+    void everyFileOfACheckpointIsDigested() throws IOException {
+        try (var entries = Files.list(latest)) {
+            assertEquals(Set.of(Checkpoint.MODEL, Checkpoint.OPTIMIZER, Checkpoint.VOCAB, Checkpoint.STATE, Checkpoint.STATE_DIGEST),
+                    entries.map(p -> p.getFileName().toString()).collect(java.util.stream.Collectors.toSet()));
+        }
+        Files.writeString(latest.resolve(Checkpoint.STATE), Files.readString(latest.resolve(Checkpoint.STATE)).replace("\"iter\": 4", "\"iter\": 5"));
+        CheckpointException error = assertThrows(CheckpointException.class, () -> CheckpointStore.open(dir, "latest"));
+        assertTrue(error.getMessage().endsWith("is damaged: state.json or state.sha256 is truncated or corrupt (the SHA-256 of state.json does not match)"), error.getMessage());
     }
 }

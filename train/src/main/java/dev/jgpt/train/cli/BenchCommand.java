@@ -87,11 +87,11 @@ final class BenchCommand implements Callable<Integer> {
                 sampleTokensPerSecond = sampleSpeed(gpt, config);
             }
             for (int i = 0; i < warmup; i++) {
-                trainer.benchmarkStep(false);
+                trainer.benchmarkStep();
             }
             for (int i = 0; i < iters; i++) {
                 long start = System.nanoTime();
-                trainer.benchmarkStep(false);
+                trainer.benchmarkStep();
                 stepMs[i] = (System.nanoTime() - start) / 1e6;
             }
         }

@@ -2,6 +2,7 @@ package dev.jgpt.train.cli;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonObject;
 import dev.jgpt.data.Corpora;
 import dev.jgpt.data.Corpus;
 import dev.jgpt.data.Split;
@@ -35,6 +36,9 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--batch-size", description = "Windows per forward pass (default: ${DEFAULT-VALUE}).")
     int batchSize = 32;
 
+    @Option(names = "--json", description = "Print one JSON object (loss, perplexity, tokens, checkpoint, iter, data) instead of a sentence.")
+    boolean json;
+
     @Option(names = "--device", paramLabel = "cpu|gpu|gpu:N", description = "Where to run (default: ${DEFAULT-VALUE}).")
     String device = "cpu";
 
@@ -53,6 +57,17 @@ final class EvalCommand implements Callable<Integer> {
         }
         try (NDManager manager = NDManager.newBaseManager(Device.fromName(device))) {
             Evaluation.Result result = Evaluation.evaluate(loaded.loadModel(manager), manager, tokens, batchSize);
+            if (json) {
+                JsonObject object = new JsonObject();
+                object.addProperty("loss", result.loss());
+                object.addProperty("perplexity", result.perplexity());
+                object.addProperty("tokens", result.targets());
+                object.addProperty("checkpoint", loaded.dir().toString());
+                object.addProperty("iter", loaded.iter());
+                object.addProperty("data", data != null ? data : "val");
+                System.out.println(object);
+                return 0;
+            }
             System.out.printf(
                     Locale.ROOT,
                     "%s loss %.4f, perplexity %.2f (%,d tokens, checkpoint %s at iteration %d)%n",

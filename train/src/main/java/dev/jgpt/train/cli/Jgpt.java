@@ -2,6 +2,7 @@ package dev.jgpt.train.cli;
 
 import dev.jgpt.data.CorpusException;
 import dev.jgpt.train.CheckpointException;
+import dev.jgpt.train.DivergedException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import picocli.CommandLine.Command;
@@ -25,8 +26,13 @@ public final class Jgpt implements Runnable {
         System.exit(run(args));
     }
 
-    /** Runs the command line and returns the exit code: 0 on success, 1 on a user error, 2 on a bad flag. */
+    /**
+     * Runs the command line and returns the exit code: 0 on success, 1 on an error, 2 on a bad
+     * flag, 130 or 143 when SIGINT or SIGTERM stopped training. Every error prints one line; with
+     * JGPT_DEBUG=1 in the environment its stack trace follows.
+     */
     public static int run(String... args) {
+        boolean debug = "1".equals(System.getenv("JGPT_DEBUG"));
         CommandLine cli = new CommandLine(new Jgpt());
         BenchCommand.dropTrainingOnlyOptions(cli.getSubcommands().get("bench").getCommandSpec());
         // A --config file's values come first in the argument list; flags given after them win.
@@ -35,8 +41,7 @@ public final class Jgpt implements Runnable {
         try {
             config = ConfigFile.expand(args, cli);
         } catch (IllegalArgumentException error) {
-            cli.getErr().println("jgpt: " + error.getMessage());
-            return 1;
+            return report(error, cli.getErr(), debug);
         }
         cli.setParameterExceptionHandler(
                 (error, arguments) -> {
@@ -46,19 +51,43 @@ public final class Jgpt implements Runnable {
                         err.println("jgpt: " + fromFile); // a bad file is a user error, not a bad flag
                         return 1;
                     }
-                    err.println("jgpt: " + error.getMessage());
+                    err.println("jgpt: " + firstLine(error));
                     err.println("Run 'jgpt " + subcommandName(error.getCommandLine()) + "--help' for the options.");
+                    if (debug) {
+                        error.printStackTrace(err);
+                    }
                     return 2;
                 });
-        cli.setExecutionExceptionHandler(
-                (error, commandLine, parseResult) -> {
-                    if (!isUserError(error)) {
-                        throw error;
-                    }
-                    commandLine.getErr().println("jgpt: " + error.getMessage());
-                    return 1;
-                });
-        return cli.execute(config.arguments());
+        cli.setExecutionExceptionHandler((error, commandLine, parseResult) -> report(error, commandLine.getErr(), debug));
+        try {
+            return cli.execute(config.arguments());
+        } catch (RuntimeException | Error error) { // what picocli lets through: Errors, failures outside a command
+            return report(error, cli.getErr(), debug);
+        }
+    }
+
+    /**
+     * Prints {@code error} as one line, "jgpt: reason", and with {@code debug} its stack trace too.
+     * An error that is not the user's (a bug, a library failure) is named by its class as well.
+     *
+     * @return 1, the exit code of an error
+     */
+    static int report(Throwable error, PrintWriter err, boolean debug) {
+        String line = isUserError(error)
+                ? firstLine(error)
+                : error.getClass().getSimpleName() + ": " + firstLine(error) + (debug ? "" : " (JGPT_DEBUG=1 prints the stack trace)");
+        err.println("jgpt: " + line);
+        if (debug) {
+            error.printStackTrace(err);
+        }
+        err.flush();
+        return 1;
+    }
+
+    /** The first line of the message: libraries (Gson) add lines of advice that are not for users. */
+    private static String firstLine(Throwable error) {
+        String message = error.getMessage();
+        return message == null || message.isBlank() ? error.getClass().getSimpleName() : message.strip().lines().findFirst().orElse("");
     }
 
     private static String subcommandName(CommandLine commandLine) {
@@ -66,9 +95,10 @@ public final class Jgpt implements Runnable {
     }
 
     /** Errors in what the user asked for: printed as one line, without a stack trace. */
-    private static boolean isUserError(Exception error) {
+    private static boolean isUserError(Throwable error) {
         return error instanceof CorpusException
                 || error instanceof CheckpointException
+                || error instanceof DivergedException
                 || error instanceof IllegalArgumentException
                 || error instanceof UncheckedIOException;
     }

@@ -10,6 +10,7 @@ import dev.jgpt.data.Split;
 import dev.jgpt.train.Checkpoint;
 import dev.jgpt.train.CheckpointStore;
 import dev.jgpt.train.Evaluation;
+import dev.jgpt.train.RunLock;
 import dev.jgpt.train.TrainConfig;
 import dev.jgpt.train.Trainer;
 import java.io.PrintStream;
@@ -47,44 +48,54 @@ final class TrainCommand implements Callable<Integer> {
         PrintStream out = System.out;
         TrainConfig requested = options.requestedConfig();
         Path runDir = Path.of(requested.outDir());
-        Trainer trainer;
-        Corpus corpus;
-        if (resume) {
-            Checkpoint checkpoint = CheckpointStore.open(runDir, "latest");
-            TrainConfig config = resumedConfig(checkpoint.config(), requested);
-            if (config.maxIters() <= checkpoint.iter()) {
-                throw new IllegalArgumentException(
-                        "the run in " + runDir + " is already at iteration " + checkpoint.iter() + " (max-iters " + config.maxIters()
-                                + "): pass --max-iters above " + checkpoint.iter() + " to train further");
-            }
-            corpus = Corpora.open(config.data(), config.column(), null, Path.of("data"));
-            if (!corpus.vocabulary().equals(checkpoint.vocabulary())) {
-                throw new IllegalArgumentException(
-                        "the corpus's vocabulary (" + corpus.vocabulary().size() + " tokens) is not the checkpoint's ("
-                                + checkpoint.vocabulary().size() + " tokens): resume with the data the run was trained on");
-            }
-            out.println("resuming " + checkpoint.dir() + " at iteration " + checkpoint.iter() + " on " + corpus.describe());
-            trainer = Trainer.resume(config, corpus, checkpoint, out);
-        } else {
-            if (new CheckpointStore(runDir).hasCheckpoint()) {
-                throw new IllegalArgumentException(
-                        runDir + " already holds a run: pass --resume to continue it, or --out-dir to start another");
-            }
+        Corpus corpus = null;
+        if (!resume) {
+            // Bad data fails before the run folder is made.
             corpus = Corpora.open(requested.data(), requested.column(), null, Path.of("data"));
             corpus.checkBlockSize(requested.blockSize());
-            out.println("training on " + corpus.describe());
-            trainer = Trainer.start(requested, corpus, out);
         }
-        try (trainer; NDManager scope = NDManager.newBaseManager(Device.fromName(requested.device()))) {
-            trainer.plotLoss(!noPlot);
-            trainer.train();
-            // The eval_iters estimate is noisy; the whole split gives the number to compare runs by.
-            Evaluation.Result whole = Evaluation.evaluate(trainer.model(), scope, corpus.tokens(Split.VAL), 32);
-            out.printf(Locale.ROOT, "val loss over the whole val split: %.4f, perplexity %.2f (%,d tokens)%n",
-                    whole.loss(), whole.perplexity(), whole.targets());
+        try (RunLock lock = RunLock.acquire(runDir); Interrupts interrupts = Interrupts.install(System.err)) {
+            Trainer trainer;
+            if (resume) {
+                Checkpoint checkpoint = CheckpointStore.open(runDir, "latest");
+                TrainConfig config = resumedConfig(checkpoint.config(), requested);
+                if (config.maxIters() <= checkpoint.iter()) {
+                    throw new IllegalArgumentException(
+                            "the run in " + runDir + " is already at iteration " + checkpoint.iter() + " (max-iters " + config.maxIters()
+                                    + "): pass --max-iters above " + checkpoint.iter() + " to train further");
+                }
+                corpus = Corpora.open(config.data(), config.column(), null, Path.of("data"));
+                if (!corpus.vocabulary().equals(checkpoint.vocabulary())) {
+                    throw new IllegalArgumentException(
+                            "the corpus's vocabulary (" + corpus.vocabulary().size() + " tokens) is not the checkpoint's ("
+                                    + checkpoint.vocabulary().size() + " tokens): resume with the data the run was trained on");
+                }
+                out.println("resuming " + checkpoint.dir() + " at iteration " + checkpoint.iter() + " on " + corpus.describe());
+                trainer = Trainer.resume(config, corpus, checkpoint, out);
+            } else {
+                if (new CheckpointStore(runDir).hasCheckpoint()) {
+                    throw new IllegalArgumentException(
+                            runDir + " already holds a run: pass --resume to continue it, or --out-dir to start another");
+                }
+                out.println("training on " + corpus.describe());
+                trainer = Trainer.start(requested, corpus, out);
+            }
+            try (trainer; NDManager scope = NDManager.newBaseManager(Device.fromName(requested.device()))) {
+                trainer.plotLoss(!noPlot);
+                if (!trainer.train(interrupts::requested)) {
+                    out.println("stopped by " + interrupts.signalName() + " at iteration " + trainer.iteration()
+                            + "; continue with: jgpt train --resume --out-dir " + runDir);
+                    return interrupts.exitCode();
+                }
+                // The eval_iters estimate is noisy; the whole split gives the number to compare runs by.
+                Evaluation.Result whole = Evaluation.evaluate(trainer.model(), scope, corpus.tokens(Split.VAL), 32);
+                out.printf(Locale.ROOT, "val loss over the whole val split: %.4f, perplexity %.2f (%,d tokens)%n",
+                        whole.loss(), whole.perplexity(), whole.targets());
+                trainer.recordWholeValLoss((float) whole.loss());
+            }
+            out.println("done: checkpoints in " + runDir);
+            return interrupts.requested() ? interrupts.exitCode() : 0;
         }
-        out.println("done: checkpoints in " + runDir);
-        return 0;
     }
 
     /**

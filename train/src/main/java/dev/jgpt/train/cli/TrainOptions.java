@@ -53,6 +53,9 @@ final class TrainOptions {
     @Option(names = "--max-iters", description = "Optimizer steps (default: ${DEFAULT-VALUE}).")
     int maxIters = 2000;
 
+    @Option(names = "--lr-decay-iters", description = "Iteration at which the cosine decay reaches --min-lr, fixed when a run starts (default: --max-iters).")
+    Integer lrDecayIters;
+
     @Option(names = "--weight-decay", description = "AdamW decay on 2-D weights (default: ${DEFAULT-VALUE}).")
     float weightDecay = 0.1f;
 
@@ -81,6 +84,9 @@ final class TrainOptions {
             description = "Keep the N newest checkpoints (and best), or all; older ones are deleted (default: " + TrainConfig.DEFAULT_KEEP_CHECKPOINTS + ").")
     int keepCheckpoints = TrainConfig.DEFAULT_KEEP_CHECKPOINTS;
 
+    @Option(names = "--max-nonfinite-steps", description = "Steps in a row with a NaN or infinite loss or gradient norm (each skipped) that stop the run (default: ${DEFAULT-VALUE}).")
+    int maxNonfiniteSteps = TrainConfig.DEFAULT_MAX_NONFINITE_STEPS;
+
     @Option(names = "--seed", description = "Seed of weights, data order and dropout (default: ${DEFAULT-VALUE}).")
     long seed = 1337;
 
@@ -93,7 +99,8 @@ final class TrainOptions {
         return new TrainConfig(
                 data, column, runDir, nLayer, nHead, nEmbd, blockSize, batchSize, dropout, positions, tieWeights,
                 lr, minLr, warmupIters, maxIters, weightDecay, beta1, beta2, gradClip, gradAccum,
-                evalInterval, evalIters, logInterval, keepCheckpoints, seed, device);
+                evalInterval, evalIters, logInterval, keepCheckpoints, seed, device,
+                lrDecayIters != null ? lrDecayIters : maxIters, maxNonfiniteSteps);
     }
 
     /** A run's default folder name: "stories", "shakespeare", or the data file's name without extension. */

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import dev.jgpt.train.chart.Pictures;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,7 +40,7 @@ class JgptCliTest {
         }
     }
 
-    private static void assertUserError(Run run, String expected) {
+    static void assertUserError(Run run, String expected) {
         assertEquals(1, run.exitCode(), run.err());
         assertTrue(run.err().startsWith("jgpt: "), run.err());
         assertTrue(run.err().contains(expected), run.err());
@@ -74,6 +75,80 @@ class JgptCliTest {
         Run run = jgpt("train", "--config", config.toString());
         assertEquals(1, run.exitCode());
         assertTrue(run.err().contains("unknown key \"n-layers\""), run.err());
+
+        Files.writeString(config, "{\"n-layer\": 2,, }");
+        Run malformed = jgpt("train", "--config", config.toString());
+        assertEquals(1, malformed.exitCode());
+        assertTrue(malformed.err().startsWith("jgpt: config file " + config + " is not valid JSON: "), malformed.err());
+        assertEquals(1, malformed.err().strip().lines().count(), "no second line from Gson's troubleshooting page: " + malformed.err());
+    }
+
+    @Test
+    void unexpectedErrorsAreOneLineNamingTheirClass() {
+        java.io.StringWriter text = new java.io.StringWriter();
+        int code = Jgpt.report(new IllegalStateException("broken\nSee https://example.org"), new java.io.PrintWriter(text), false);
+        assertEquals(1, code);
+        assertEquals("jgpt: IllegalStateException: broken (JGPT_DEBUG=1 prints the stack trace)\n", text.toString());
+        java.io.StringWriter debug = new java.io.StringWriter();
+        Jgpt.report(new IllegalStateException("broken"), new java.io.PrintWriter(debug), true);
+        assertTrue(debug.toString().startsWith("jgpt: IllegalStateException: broken\njava.lang.IllegalStateException: broken\n\tat "), debug.toString());
+    }
+
+    private Path tinyText() throws IOException {
+        Path text = dir.resolve("abc.txt");
+        Files.writeString(text, "the cat sat on the mat. ".repeat(400));
+        return text;
+    }
+
+    private static final String[] TINY = {
+        "--n-layer", "1", "--n-head", "2", "--n-embd", "16", "--block-size", "16", "--batch-size", "4", "--eval-iters", "2", "--warmup-iters", "5"
+    };
+
+    /** jgpt train with a tiny model; later flags win. */
+    private static String[] train(String... more) {
+        List<String> args = new java.util.ArrayList<>(List.of("train"));
+        args.addAll(List.of(TINY));
+        args.addAll(List.of(more));
+        return args.toArray(String[]::new);
+    }
+
+    /** Extending a run keeps its schedule: past lr-decay-iters the rate stays at min-lr, unless changed explicitly. */
+    @Test
+    void resumingWithMoreIterationsKeepsTheScheduleLength() throws IOException {
+        Path run = dir.resolve("run");
+        assertEquals(0, jgpt(train("--data", tinyText().toString(), "--out-dir", run.toString(), "--max-iters", "20", "--eval-interval", "10", "--log-interval", "1")).exitCode());
+        assertTrue(Files.readString(run.resolve("latest").resolve("state.json")).contains("\"lr-decay-iters\": 20"));
+        Run longer = jgpt("train", "--resume", "--out-dir", run.toString(), "--max-iters", "30");
+        assertEquals(0, longer.exitCode(), longer.err());
+        Run explicit = jgpt("train", "--resume", "--out-dir", run.toString(), "--max-iters", "40", "--lr-decay-iters", "60");
+        assertEquals(0, explicit.exitCode(), explicit.err());
+        assertTrue(Files.readString(run.resolve("latest").resolve("state.json")).contains("\"lr-decay-iters\": 60"));
+
+        for (String line : Files.readAllLines(run.resolve("metrics.csv")).subList(1, 42)) {
+            String[] cells = line.split(",", -1);
+            int iter = Integer.parseInt(cells[0]);
+            float lr = Float.parseFloat(cells[1]);
+            if (iter >= 20 && iter < 30) {
+                assertEquals(1e-4f, lr, 1e-9f, "iteration " + iter + " is past lr-decay-iters 20: min-lr");
+            } else if (iter >= 30) {
+                assertTrue(lr > 1.5e-4f, "iteration " + iter + " decays to 60 now: " + lr);
+            }
+        }
+    }
+
+    /** The case: a NaN loss used to go on for every iteration, save NaN weights and exit 0. */
+    @Test
+    void aRunThatDivergesStopsInOneLineWithoutSavingNaN() throws IOException {
+        Path run = dir.resolve("run");
+        Run diverged = jgpt(train("--data", tinyText().toString(), "--out-dir", run.toString(),
+                "--lr", "1e4", "--warmup-iters", "0", "--grad-clip", "0", "--max-iters", "300", "--eval-interval", "10"));
+        assertUserError(diverged, "training diverged: 5 steps in a row");
+        assertFalse(diverged.out().contains("whole val split"), diverged.out());
+        assertTrue(diverged.out().contains("step skipped"), diverged.out());
+        Run eval = jgpt("eval", "--checkpoint", run.toString(), "--json");
+        assertEquals(0, eval.exitCode(), eval.err());
+        double loss = com.google.gson.JsonParser.parseString(eval.out()).getAsJsonObject().get("loss").getAsDouble();
+        assertTrue(Double.isFinite(loss), eval.out());
     }
 
     @Test
@@ -91,6 +166,12 @@ class JgptCliTest {
         Run train = jgpt("train", "--config", config.toString(), "--data", text.toString(), "--out-dir", run.toString(), "--max-iters", "30");
         assertEquals(0, train.exitCode(), train.err());
         assertTrue(train.out().contains("step 30: train loss"), train.out());
+        assertTrue(train.out().contains("evaluating...\nstep 30: train loss"), train.out());
+        assertTrue(train.out().lines().anyMatch(l -> l.matches("iter 10/30 \\(36%\\): loss \\d\\.\\d{4}, lr .*, .* ms/iter, .* tokens/s, ETA \\d+:\\d\\d")), train.out());
+        String whole = train.out().lines().filter(l -> l.startsWith("val loss over the whole val split: ")).findFirst().orElseThrow();
+        List<String> metrics = Files.readAllLines(run.resolve("metrics.csv"));
+        assertTrue(metrics.get(metrics.size() - 1).startsWith("30,"), metrics.toString());
+        assertTrue(metrics.get(metrics.size() - 1).contains("," + whole.substring(35, 41) + ","), "val_loss_full in the row of iteration 30: " + metrics);
         assertTrue(Files.readString(run.resolve("latest").resolve("state.json")).contains("\"max-iters\": 30"), "the flag wins over the config file");
 
         Run again = jgpt("train", "--data", text.toString(), "--out-dir", run.toString());
@@ -121,6 +202,14 @@ class JgptCliTest {
         Run eval = jgpt("eval", "--checkpoint", run.toString());
         assertEquals(0, eval.exitCode(), eval.err());
         assertTrue(eval.out().startsWith("val loss "), eval.out());
+        Run json = jgpt("eval", "--checkpoint", run.toString(), "--json");
+        assertEquals(0, json.exitCode(), json.err());
+        assertEquals(1, json.out().strip().lines().count(), json.out());
+        com.google.gson.JsonObject result = com.google.gson.JsonParser.parseString(json.out()).getAsJsonObject();
+        assertTrue(eval.out().startsWith(String.format(java.util.Locale.ROOT, "val loss %.4f, perplexity %.2f (%,d tokens, checkpoint ",
+                result.get("loss").getAsDouble(), result.get("perplexity").getAsDouble(), result.get("tokens").getAsLong())), eval.out() + json.out());
+        assertEquals("val", result.get("data").getAsString());
+        assertEquals(run.resolve("latest").toString(), result.get("checkpoint").getAsString());
         Run evalFile = jgpt("eval", "--checkpoint", run.toString(), "--data", text.toString());
         assertTrue(evalFile.out().contains("perplexity"), evalFile.out());
         assertFalse(evalFile.out().contains("NaN"), evalFile.out());

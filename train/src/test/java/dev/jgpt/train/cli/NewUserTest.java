@@ -128,6 +128,10 @@ class NewUserTest {
             }
         }
         Files.writeString(damaged.resolve("state.json"), "{\"format\": 1, \"iter\": ");
+        Run checked = jgpt("eval", "--checkpoint", damaged.toString());
+        assertOneLineError(checked, 1, "checkpoint " + damaged + " is damaged: state.json or state.sha256 is truncated or corrupt");
+        // A checkpoint saved before state.sha256 existed has only the parser to tell.
+        Files.delete(damaged.resolve("state.sha256"));
         Run run = jgpt("eval", "--checkpoint", damaged.toString());
         assertOneLineError(run, 1, "checkpoint " + damaged + " has no readable state.json", "line 1 column");
         assertFalse(run.err().contains("gson"), run.err());
