@@ -138,6 +138,7 @@ class EmbeddingTest {
         NDArray gradOutput = manager.randomNormal(new Shape(3, 4));
         Embedding dense = initialized(Embedding.builder(), 6, 4);
         Embedding sparse = Embedding.builder().optSparse(true).fromPretrained(dense.getWeight().getArray(), false);
+        sparse.initialize(manager, DataType.FLOAT32, new Shape(1));
         assertTrue(sparse.isSparse());
         assertArrayEquals(gradient(dense, ids, gradOutput), gradient(sparse, ids, gradOutput));
     }
@@ -257,14 +258,17 @@ class EmbeddingTest {
     void fromPretrainedKeepsThePaddingRow() {
         NDArray matrix = manager.arange(6f).reshape(3, 2);
         Embedding embedding = Embedding.builder().optPaddingIdx(0).fromPretrained(matrix, false);
+        embedding.initialize(manager, DataType.FLOAT32, new Shape(1));
         assertArrayEquals(new float[] {0, 1, 2, 3, 4, 5}, embedding.getWeight().getArray().toFloatArray());
         assertTrue(embedding.getWeight().requiresGradient());
     }
 
     @Test
     void frozenWeightGetsNoGradientAndNoUpdateAlsoAfterReload() throws IOException, MalformedModelException {
-        Embedding frozen = Embedding.fromPretrained(manager.randomNormal(new Shape(5, 3)), true);
-        float[] pretrained = frozen.getWeight().getArray().toFloatArray();
+        NDArray matrix = manager.randomNormal(new Shape(5, 3));
+        Embedding frozen = Embedding.fromPretrained(matrix, true);
+        frozen.initialize(manager, DataType.FLOAT32, new Shape(4)); // the weight lives here, not in the trainer's model
+        float[] pretrained = matrix.toFloatArray();
         assertFalse(trainOneStepChangesWeight(frozen));
         assertArrayEquals(pretrained, frozen.getWeight().getArray().toFloatArray());
 
@@ -276,13 +280,13 @@ class EmbeddingTest {
         assertArrayEquals(pretrained, reloaded.getWeight().getArray().toFloatArray());
 
         Embedding trainable = Embedding.fromPretrained(manager.randomNormal(new Shape(5, 3)), false);
+        trainable.initialize(manager, DataType.FLOAT32, new Shape(4));
         assertTrue(trainOneStepChangesWeight(trainable), "the same step does update a trainable weight");
     }
 
     /** One SGD step with DJL's trainer on embedding → linear; true if the embedding weight moved. */
     private boolean trainOneStepChangesWeight(Embedding embedding) {
         SequentialBlock net = new SequentialBlock().add(embedding).add(Linear.builder().setUnits(1).build());
-        float[] before = embedding.getWeight().getArray().toFloatArray();
         try (Model model = Model.newInstance("one-step")) {
             model.setBlock(net);
             DefaultTrainingConfig config =
@@ -290,15 +294,16 @@ class EmbeddingTest {
                             .optOptimizer(Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.5f)).build());
             try (Trainer trainer = model.newTrainer(config)) {
                 trainer.initialize(new Shape(4));
+                float[] before = embedding.getWeight().getArray().toFloatArray();
                 NDArray ids = trainer.getManager().create(new long[] {0, 1, 2, 4});
                 try (GradientCollector collector = trainer.newGradientCollector()) {
                     collector.backward(trainer.forward(new NDList(ids)).singletonOrThrow().sum());
                 }
                 assertEquals(!embedding.isFrozen(), embedding.getWeight().getArray().hasGradient());
                 trainer.step();
+                return !java.util.Arrays.equals(before, embedding.getWeight().getArray().toFloatArray());
             }
         }
-        return !java.util.Arrays.equals(before, embedding.getWeight().getArray().toFloatArray());
     }
 
     private static void reload(Block from, Block into) throws IOException, MalformedModelException {
