@@ -72,6 +72,83 @@ class EmbeddingGoldenTest {
         return tests.stream();
     }
 
+    /**
+     * The harness must not pass what PyTorch did not compute: each bundled case, corrupted in one
+     * expected number (a finite value moved, a NaN made finite, an inf flipped, a finite value made
+     * NaN), fails.
+     */
+    @TestFactory
+    Stream<DynamicTest> corruptedCasesFail() throws IOException {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (JsonObject golden : bundled()) {
+            for (String field : golden.keySet()) {
+                if (!field.startsWith("expected_") || field.endsWith("_shape") || field.equals("expected_error")) {
+                    continue;
+                }
+                for (Corruption corruption : Corruption.values()) {
+                    JsonObject corrupted = golden.deepCopy();
+                    if (corruption.apply(corrupted, field)) {
+                        String name = golden.get("name").getAsString() + ", " + field + " " + corruption;
+                        tests.add(DynamicTest.dynamicTest(name, () -> assertThrows(AssertionError.class, () -> run(corrupted))));
+                    }
+                }
+            }
+        }
+        assertTrue(tests.size() > 100, "too few corruptions: " + tests.size());
+        return tests.stream();
+    }
+
+    /** One way to spoil an expected number; each applies where the field holds such a number. */
+    private enum Corruption {
+        FINITE_MOVED(v -> Double.isFinite(v), v -> v + 1e-3 + Math.abs(v) * 1e-3),
+        NAN_MADE_FINITE(v -> Double.isNaN(v), v -> 0.0),
+        INF_FLIPPED(v -> Double.isInfinite(v), v -> -v),
+        FINITE_MADE_NAN(v -> Double.isFinite(v), v -> Double.NaN);
+
+        private final java.util.function.DoublePredicate applies;
+        private final java.util.function.DoubleUnaryOperator change;
+
+        Corruption(java.util.function.DoublePredicate applies, java.util.function.DoubleUnaryOperator change) {
+            this.applies = applies;
+            this.change = change;
+        }
+
+        /** Changes the first number of {@code field} this applies to; false if there is none. */
+        boolean apply(JsonObject golden, String field) {
+            JsonElement changed = changeFirst(golden.get(field));
+            if (changed == null) {
+                return false;
+            }
+            golden.add(field, changed);
+            return true;
+        }
+
+        private JsonElement changeFirst(JsonElement element) {
+            if (element.isJsonArray()) {
+                com.google.gson.JsonArray copy = element.getAsJsonArray().deepCopy();
+                for (int i = 0; i < copy.size(); i++) {
+                    JsonElement changed = changeFirst(copy.get(i));
+                    if (changed != null) {
+                        copy.set(i, changed);
+                        return copy;
+                    }
+                }
+                return null;
+            }
+            double value = Json.number(element);
+            return applies.test(value) ? new com.google.gson.JsonPrimitive(change.applyAsDouble(value)) : null;
+        }
+    }
+
+    private List<JsonObject> bundled() throws IOException {
+        try (InputStream in = getClass().getResourceAsStream("/golden/embedding_cases.json")) {
+            JsonObject root = JsonParser.parseReader(new InputStreamReader(in, StandardCharsets.UTF_8)).getAsJsonObject();
+            List<JsonObject> cases = new ArrayList<>();
+            root.getAsJsonArray("cases").forEach(element -> cases.add(element.getAsJsonObject()));
+            return cases;
+        }
+    }
+
     private List<DynamicTest> casesOf(String file, Reader reader) {
         // Python writes an infinite norm_type as the bare word Infinity: parse leniently.
         JsonObject root = JsonParser.parseReader(reader).getAsJsonObject();
