@@ -16,6 +16,7 @@ Needs Python 3 and PyTorch >= 1.13 (nothing else).
 import argparse
 import json
 import math
+import os
 import random
 
 import torch
@@ -373,6 +374,7 @@ def main():
     sgd_train_case(cases)
     document = {"generator": f"make_golden_cases.py, PyTorch {torch.__version__}", "seed": args.seed,
                 "cases": cases.cases}
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w", encoding="utf-8") as out:
         json.dump(document, out)  # NaN and infinities as the bare words NaN, Infinity, -Infinity
         out.write("\n")
