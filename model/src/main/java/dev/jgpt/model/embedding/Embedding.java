@@ -7,27 +7,26 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
+import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.util.Arrays;
-import java.util.Locale;
 import java.util.Objects;
 
 /**
  * A lookup table of {@code numEmbeddings} vectors of size {@code embeddingDim}, with the semantics
- * of PyTorch's {@code torch.nn.Embedding}, option by option.
+ * of PyTorch's {@code torch.nn.Embedding}, option by option. The math is {@link
+ * EmbeddingFunction#embedding}; this block owns the weight and the options.
  *
  * <ul>
  *   <li>{@code paddingIdx}: the row at this index (negative counts from the end) receives no
- *       gradient from positions that hold it. New weights have it zeroed; forward returns whatever
- *       it holds.
+ *       gradient from positions that hold it. New weights have it zeroed, whatever initializer is
+ *       set; forward returns whatever it holds.
  *   <li>{@code maxNorm}: before each lookup, every looked-up row whose {@code normType}-norm exceeds
  *       {@code maxNorm} is rescaled in place by {@code maxNorm / (norm + 1e-7)}, in training and in
  *       eval mode alike. The renorm is not part of the autograd graph; rows not looked up are
@@ -40,20 +39,19 @@ import java.util.Objects;
  *       rows, exactly as with a sparse gradient.
  * </ul>
  *
- * <p>Indices are int32 or int64 of any shape, 0-d and empty included; the output has shape {@code
- * (*, embeddingDim)}. Floating-point indices and indices outside {@code [0, numEmbeddings)} are
- * refused with an exception that names the value.
+ * <p>Values pass through exactly: {@code inf}, {@code NaN}, {@code -0.0} and subnormals in the
+ * weight come out of forward unchanged, as in PyTorch. Indices are int32 or int64 of any shape, 0-d
+ * and empty included; the output has shape {@code (*, embeddingDim)}. Floating-point indices and
+ * indices outside {@code [0, numEmbeddings)} are refused with an exception that names the value.
  *
- * <p>DJL's native embedding passes only {@code sparse} to torch, so padding and frequency scaling
- * are built here from NDArray ops: {@code out = e' + (e - e') * g} where {@code e'} is the lookup
- * with gradients stopped and {@code g} a per-position gradient factor. Its value is exactly {@code
- * e}; its gradient is {@code g} times the plain lookup's.
+ * <p>Like every DJL block, an embedding gets its weight at {@link #initialize}, in the manager
+ * given there: a new weight is drawn from the parameter's initializer (N(0, 1) unless another is
+ * set) with the padding row zeroed; a {@linkplain Builder#fromPretrained pretrained} one is copied
+ * into that manager from the matrix given, which the caller keeps and may close at once.
  */
 public class Embedding extends AbstractBlock {
 
     private static final byte VERSION = 1;
-    /** PyTorch's {@code embedding_renorm_} adds this to the norm before dividing. */
-    private static final double RENORM_EPSILON = 1e-7;
 
     private final int numEmbeddings;
     private final int embeddingDim;
@@ -62,63 +60,56 @@ public class Embedding extends AbstractBlock {
     private final double normType;
     private final boolean scaleGradByFreq;
     private final boolean sparse;
+    private final String description;
+    /** The pretrained matrix as a new weight's source, or null for a freshly initialised one. */
+    private final Initializer pretrained;
     private boolean frozen;
 
     protected final Parameter weight;
 
     /**
-     * Builds an embedding whose new weight is drawn from N(0, {@code initStd}²) with the padding
-     * row zeroed, or that takes {@code pretrained} as its weight when it is not null.
+     * Builds an embedding with the options of {@code options} whose new weight is drawn from N(0,
+     * {@code initStd}²), with the padding row zeroed.
      */
-    protected Embedding(Builder builder, double initStd, NDArray pretrained, boolean freeze) {
-        super(VERSION);
-        if (pretrained != null) {
-            if (pretrained.getShape().dimension() != 2) {
-                throw new IllegalArgumentException(
-                        "Embeddings parameter is expected to be 2-dimensional, got shape "
-                                + pretrained.getShape());
-            }
-            builder.numEmbeddings = Math.toIntExact(pretrained.getShape().get(0));
-            builder.embeddingDim = Math.toIntExact(pretrained.getShape().get(1));
-        }
-        if (builder.numEmbeddings <= 0 || builder.embeddingDim <= 0) {
-            throw new IllegalArgumentException(
-                    "Embedding needs numEmbeddings > 0 and embeddingDim > 0, got "
-                            + builder.numEmbeddings
-                            + " and "
-                            + builder.embeddingDim);
-        }
-        numEmbeddings = builder.numEmbeddings;
-        embeddingDim = builder.embeddingDim;
-        paddingIdx = normalizePaddingIdx(builder.paddingIdx, numEmbeddings);
-        if (builder.maxNorm != null && !(builder.maxNorm >= 0)) {
-            throw new IllegalArgumentException(
-                    "max_norm must be a number >= 0, got " + builder.maxNorm);
-        }
-        maxNorm = builder.maxNorm;
-        if (!(builder.normType > 0)) {
-            throw new IllegalArgumentException(
-                    "norm_type must be > 0 (or infinity), got " + builder.normType);
-        }
-        normType = builder.normType;
-        scaleGradByFreq = builder.scaleGradByFreq;
-        sparse = builder.sparse;
-        frozen = freeze;
+    protected Embedding(BaseBuilder<?> options, double initStd) {
+        this(options, options.numEmbeddings, options.embeddingDim, null, false, new NormalInitializer((float) initStd));
+    }
 
-        Parameter.Builder weightBuilder =
-                Parameter.builder()
-                        .setName("weight")
-                        .setType(Parameter.Type.WEIGHT)
-                        .optShape(new Shape(numEmbeddings, embeddingDim))
-                        .optInitializer(paddedNormal(initStd, paddingIdx));
-        if (pretrained != null) {
-            // A copy cut from the source's autograd graph, so that it is a leaf of its own.
-            try (NDArray detached = pretrained.stopGradient()) {
-                weightBuilder.optArray(detached.toType(DataType.FLOAT32, true));
-            }
+    /**
+     * Builds an embedding with the options of {@code options} (its sizes aside) whose weight will
+     * be a copy of {@code embeddings}, a 2-D matrix that sets numEmbeddings and embeddingDim. The
+     * matrix is read now, so the caller may close it at once.
+     */
+    protected Embedding(BaseBuilder<?> options, NDArray embeddings, boolean freeze) {
+        this(options, rowsOf(embeddings), columnsOf(embeddings), copyOf(embeddings), freeze, null);
+    }
+
+    private Embedding(
+            BaseBuilder<?> options, int numEmbeddings, int embeddingDim, Initializer pretrained, boolean freeze, Initializer fresh) {
+        super(VERSION);
+        if (numEmbeddings <= 0 || embeddingDim <= 0) {
+            throw new IllegalArgumentException(
+                    "Embedding needs numEmbeddings > 0 and embeddingDim > 0, got " + numEmbeddings + " and " + embeddingDim);
         }
-        weight = addParameter(weightBuilder.build());
-        // A pretrained weight counts as initialised, so attach (or refuse) its gradient now.
+        this.numEmbeddings = numEmbeddings;
+        this.embeddingDim = embeddingDim;
+        paddingIdx = EmbeddingFunction.normalizePaddingIdx(options.paddingIdx, numEmbeddings);
+        EmbeddingFunction.checkNorm(options.maxNorm, options.normType);
+        maxNorm = options.maxNorm;
+        normType = options.normType;
+        scaleGradByFreq = options.scaleGradByFreq;
+        sparse = options.sparse;
+        description = describe();
+        this.pretrained = pretrained;
+        frozen = freeze;
+        weight =
+                addParameter(
+                        Parameter.builder()
+                                .setName("weight")
+                                .setType(Parameter.Type.WEIGHT)
+                                .optShape(new Shape(numEmbeddings, embeddingDim))
+                                .optInitializer(pretrained != null ? pretrained : fresh)
+                                .build());
         weight.freeze(freeze);
     }
 
@@ -135,27 +126,65 @@ public class Embedding extends AbstractBlock {
         return builder().fromPretrained(embeddings, freeze);
     }
 
-    private static Integer normalizePaddingIdx(Integer paddingIdx, int numEmbeddings) {
-        if (paddingIdx == null) {
-            return null;
+    private static Shape checkedMatrixShape(NDArray embeddings) {
+        Objects.requireNonNull(embeddings, "embeddings");
+        Shape shape = embeddings.getShape();
+        if (shape.dimension() != 2) {
+            throw new IllegalArgumentException("Embeddings parameter is expected to be 2-dimensional, got shape " + shape);
         }
-        if (paddingIdx < -numEmbeddings || paddingIdx >= numEmbeddings) {
-            throw new IllegalArgumentException(
-                    "padding_idx "
-                            + paddingIdx
-                            + " is out of range: it must be within num_embeddings, in ["
-                            + -numEmbeddings
-                            + ", "
-                            + numEmbeddings
-                            + ")");
-        }
-        return paddingIdx < 0 ? paddingIdx + numEmbeddings : paddingIdx;
+        return shape;
     }
 
-    /** N(0, std²) with the padding row, if any, set to zero. */
-    private static Initializer paddedNormal(double std, Integer paddingIdx) {
+    private static int rowsOf(NDArray embeddings) {
+        return Math.toIntExact(checkedMatrixShape(embeddings).get(0));
+    }
+
+    private static int columnsOf(NDArray embeddings) {
+        return Math.toIntExact(checkedMatrixShape(embeddings).get(1));
+    }
+
+    /**
+     * An initializer that recreates {@code embeddings} bit for bit (as float32, then the requested
+     * type) in the manager it is given; the values are read into Java memory now.
+     */
+    private static Initializer copyOf(NDArray embeddings) {
+        Shape shape = checkedMatrixShape(embeddings);
+        float[] values;
+        try (NDArray asFloat = embeddings.toType(DataType.FLOAT32, true)) {
+            values = asFloat.toFloatArray();
+        }
+        return (manager, requested, dataType) -> {
+            NDArray copy = manager.create(values, shape);
+            return dataType == DataType.FLOAT32 ? copy : copy.toType(dataType, false);
+        };
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A new weight comes from the parameter's initializer, whichever is set, with the padding row
+     * zeroed afterwards (as PyTorch's {@code reset_parameters} does); a pretrained one is copied
+     * from its matrix, whatever initializer is set.
+     */
+    @Override
+    public void initialize(NDManager manager, DataType dataType, Shape... inputShapes) {
+        if (weight.isInitialized()) {
+            super.initialize(manager, dataType, inputShapes);
+            return;
+        }
+        Initializer chosen = weight.getInitializer();
+        weight.setInitializer(pretrained != null ? pretrained : withPaddingRowZeroed(chosen));
+        try {
+            super.initialize(manager, dataType, inputShapes);
+        } finally {
+            weight.setInitializer(chosen);
+        }
+    }
+
+    private Initializer withPaddingRowZeroed(Initializer initializer) {
+        Objects.requireNonNull(initializer, "No initializer has been set for the embedding weight");
         return (manager, shape, dataType) -> {
-            NDArray array = manager.randomNormal(0f, (float) std, shape, dataType);
+            NDArray array = initializer.initialize(manager, shape, dataType);
             if (paddingIdx != null) {
                 array.set(new NDIndex(paddingIdx), 0f);
             }
@@ -171,158 +200,8 @@ public class Embedding extends AbstractBlock {
             boolean training,
             PairList<String, Object> params) {
         NDArray indices = inputs.singletonOrThrow();
-        long[] ids = checkedIndices(indices);
         NDArray table = parameterStore.getValue(weight, indices.getDevice(), training);
-        if (maxNorm != null) {
-            renormLookedUpRows(table, indices.getManager(), ids);
-        }
-        return new NDList(lookup(table, indices, ids));
-    }
-
-    /** The rows of {@code table} at {@code indices}, with padding and frequency scaling applied. */
-    protected NDArray lookup(NDArray table, NDArray indices, long[] ids) {
-        // The result belongs to the first operand's manager: the per-call indices, not the model.
-        NDArray rows =
-                indices.getNDArrayInternal()
-                        .embedding(indices, table, SparseFormat.DENSE)
-                        .singletonOrThrow();
-        float[] gradFactors = gradientFactors(ids);
-        if (gradFactors == null) {
-            return rows;
-        }
-        Shape factorShape = indices.getShape().add(1);
-        NDArray factors = indices.getManager().create(gradFactors, factorShape);
-        NDArray stopped = rows.stopGradient();
-        return stopped.add(rows.sub(stopped).mul(factors));
-    }
-
-    /**
-     * Per position, the factor its gradient is multiplied by: 0 at padding, 1/count with
-     * scale_grad_by_freq, else 1. Returns null when every factor is 1.
-     */
-    private float[] gradientFactors(long[] ids) {
-        boolean padded = false;
-        if (paddingIdx != null) {
-            for (long id : ids) {
-                padded |= id == paddingIdx;
-            }
-        }
-        if (!padded && !scaleGradByFreq) {
-            return null;
-        }
-        int[] counts = scaleGradByFreq ? countOccurrences(ids) : null;
-        float[] factors = new float[ids.length];
-        for (int i = 0; i < ids.length; i++) {
-            int id = (int) ids[i];
-            if (paddingIdx != null && id == paddingIdx) {
-                factors[i] = 0f;
-            } else {
-                factors[i] = counts == null ? 1f : 1f / counts[id];
-            }
-        }
-        return factors;
-    }
-
-    private int[] countOccurrences(long[] ids) {
-        int[] counts = new int[numEmbeddings];
-        for (long id : ids) {
-            counts[(int) id]++;
-        }
-        return counts;
-    }
-
-    /**
-     * Rescales in place each looked-up row whose norm exceeds maxNorm, as {@code
-     * torch.embedding_renorm_} does: outside autograd, through a gradient-stopped view that shares
-     * the weight's storage.
-     */
-    private void renormLookedUpRows(NDArray table, NDManager callManager, long[] ids) {
-        int[] counts = countOccurrences(ids);
-        int unique = 0;
-        for (int count : counts) {
-            unique += count > 0 ? 1 : 0;
-        }
-        if (unique == 0) {
-            return;
-        }
-        long[] lookedUp = new long[unique];
-        for (int row = 0, k = 0; row < numEmbeddings; row++) {
-            if (counts[row] > 0) {
-                lookedUp[k++] = row;
-            }
-        }
-        try (NDManager scratch = callManager.newSubManager()) {
-            NDArray view = table.stopGradient();
-            view.attach(scratch);
-            NDArray rowIds = scratch.create(lookedUp);
-            NDArray rows =
-                    rowIds.getNDArrayInternal()
-                            .embedding(rowIds, view, SparseFormat.DENSE)
-                            .singletonOrThrow();
-            float[] norms = norms(rows).toFloatArray();
-            float[] scale = new float[numEmbeddings];
-            Arrays.fill(scale, 1f);
-            boolean any = false;
-            for (int k = 0; k < unique; k++) {
-                if (norms[k] > maxNorm) {
-                    // torch computes the scale in double and multiplies the float row by it.
-                    scale[(int) lookedUp[k]] = (float) (maxNorm / (norms[k] + RENORM_EPSILON));
-                    any = true;
-                }
-            }
-            if (any) {
-                view.muli(scratch.create(scale, new Shape(numEmbeddings, 1)));
-            }
-        }
-    }
-
-    /** The normType-norm of each row of {@code rows} (U×D). */
-    private NDArray norms(NDArray rows) {
-        NDArray magnitudes = rows.abs();
-        if (Double.isInfinite(normType)) {
-            return magnitudes.max(new int[] {1});
-        }
-        if (normType == 1) {
-            return magnitudes.sum(new int[] {1});
-        }
-        if (normType == 2) {
-            return magnitudes.square().sum(new int[] {1}).sqrt();
-        }
-        return magnitudes.pow(normType).sum(new int[] {1}).pow(1 / normType);
-    }
-
-    /** Checks that indices are integers within range and returns them, flattened. */
-    private long[] checkedIndices(NDArray indices) {
-        DataType type = indices.getDataType();
-        long[] ids;
-        if (type == DataType.INT64) {
-            ids = indices.toLongArray();
-        } else if (type == DataType.INT32) {
-            int[] narrow = indices.toIntArray();
-            ids = new long[narrow.length];
-            for (int i = 0; i < narrow.length; i++) {
-                ids[i] = narrow[i];
-            }
-        } else {
-            throw new IllegalArgumentException(
-                    "Embedding indices must be integers (int32 or int64), got "
-                            + type.toString().toLowerCase(Locale.ROOT)
-                            + " indices of shape "
-                            + indices.getShape());
-        }
-        for (long id : ids) {
-            if (id < 0 || id >= numEmbeddings) {
-                throw new IndexOutOfBoundsException(
-                        "index "
-                                + id
-                                + " is out of range for "
-                                + this
-                                + ": indices must be in [0, "
-                                + numEmbeddings
-                                + ")");
-            }
-        }
-        return ids;
+        return new NDList(EmbeddingFunction.apply(indices, table, paddingIdx, maxNorm, normType, scaleGradByFreq, description));
     }
 
     /** {@inheritDoc} */
@@ -335,7 +214,7 @@ public class Embedding extends AbstractBlock {
     @Override
     protected void saveMetadata(DataOutputStream os) throws IOException {
         saveInputShapes(os);
-        os.writeUTF(describe());
+        os.writeUTF(description);
         os.writeBoolean(frozen);
     }
 
@@ -349,9 +228,8 @@ public class Embedding extends AbstractBlock {
             throws IOException, MalformedModelException {
         super.loadMetadata(loadVersion, is);
         String saved = is.readUTF();
-        if (!saved.equals(describe())) {
-            throw new MalformedModelException(
-                    "Saved parameters are for " + saved + ", not for " + describe());
+        if (!saved.equals(description)) {
+            throw new MalformedModelException("Saved parameters are for " + saved + ", not for " + description);
         }
         frozen = is.readBoolean();
     }
@@ -390,15 +268,35 @@ public class Embedding extends AbstractBlock {
         return frozen;
     }
 
+    /** Returns the largest norm a looked-up row may have, or null when there is no limit. */
+    public Double getMaxNorm() {
+        return maxNorm;
+    }
+
+    /** Returns p of the p-norm used with maxNorm (2 unless set). */
+    public double getNormType() {
+        return normType;
+    }
+
+    /** Returns true when each row's gradient is divided by the frequency of its index. */
+    public boolean isScaleGradByFreq() {
+        return scaleGradByFreq;
+    }
+
     /** Returns true when this embedding was built with {@code sparse=True}. */
     public boolean isSparse() {
         return sparse;
     }
 
+    /** Returns true when the weight is copied from a pretrained matrix rather than drawn anew. */
+    public boolean isPretrained() {
+        return pretrained != null;
+    }
+
     /** PyTorch's repr, for example {@code Embedding(10, 3, padding_idx=1, max_norm=2.0)}. */
     @Override
     public String toString() {
-        return describe();
+        return description;
     }
 
     private String describe() {
@@ -430,73 +328,95 @@ public class Embedding extends AbstractBlock {
         return Double.toString(value);
     }
 
-    /** Options of an {@link Embedding}, named as in PyTorch. */
-    public static final class Builder {
-        private int numEmbeddings;
-        private int embeddingDim;
-        private Integer paddingIdx;
-        private Double maxNorm;
-        private double normType = 2;
-        private boolean scaleGradByFreq;
-        private boolean sparse;
+    /**
+     * Options of an {@link Embedding}, named as in PyTorch; subclasses' builders extend it. A
+     * builder is never changed by building from it.
+     *
+     * @param <T> the concrete builder type, returned by every setter
+     */
+    public abstract static class BaseBuilder<T extends BaseBuilder<T>> {
+        int numEmbeddings;
+        int embeddingDim;
+        Integer paddingIdx;
+        Double maxNorm;
+        double normType = 2;
+        boolean scaleGradByFreq;
+        boolean sparse;
 
-        private Builder() {}
+        /** A builder with PyTorch's defaults: no padding, no max_norm, norm_type 2. */
+        protected BaseBuilder() {}
+
+        /** Returns this builder as its concrete type. */
+        protected abstract T self();
 
         /** Sets the number of rows (the vocabulary size). */
-        public Builder setNumEmbeddings(int numEmbeddings) {
+        public T setNumEmbeddings(int numEmbeddings) {
             this.numEmbeddings = numEmbeddings;
-            return this;
+            return self();
         }
 
         /** Sets the size of each embedding vector. */
-        public Builder setEmbeddingDim(int embeddingDim) {
+        public T setEmbeddingDim(int embeddingDim) {
             this.embeddingDim = embeddingDim;
-            return this;
+            return self();
         }
 
         /** Sets the padding index; negative values count from the end; null for none. */
-        public Builder optPaddingIdx(Integer paddingIdx) {
+        public T optPaddingIdx(Integer paddingIdx) {
             this.paddingIdx = paddingIdx;
-            return this;
+            return self();
         }
 
         /** Sets the largest norm a looked-up row may have; null for no limit. */
-        public Builder optMaxNorm(Double maxNorm) {
+        public T optMaxNorm(Double maxNorm) {
             this.maxNorm = maxNorm;
-            return this;
+            return self();
         }
 
         /** Sets p of the p-norm used with maxNorm: any p > 0, or infinity. Default 2. */
-        public Builder optNormType(double normType) {
+        public T optNormType(double normType) {
             this.normType = normType;
-            return this;
+            return self();
         }
 
         /** Divides each row's gradient by the frequency of its index in the input. */
-        public Builder optScaleGradByFreq(boolean scaleGradByFreq) {
+        public T optScaleGradByFreq(boolean scaleGradByFreq) {
             this.scaleGradByFreq = scaleGradByFreq;
-            return this;
+            return self();
         }
 
         /** Records PyTorch's {@code sparse} flag; see the class documentation. */
-        public Builder optSparse(boolean sparse) {
+        public T optSparse(boolean sparse) {
             this.sparse = sparse;
+            return self();
+        }
+    }
+
+    /** The builder of a plain {@link Embedding}. */
+    public static final class Builder extends BaseBuilder<Builder> {
+
+        private Builder() {}
+
+        /** {@inheritDoc} */
+        @Override
+        protected Builder self() {
             return this;
         }
 
         /** Builds an embedding with N(0, 1) weights and the padding row zeroed. */
         public Embedding build() {
-            return new Embedding(this, 1.0, null, false);
+            return new Embedding(this, 1.0);
         }
 
         /**
          * Builds an embedding around a copy of {@code embeddings}, which must be 2-D; its shape
-         * sets numEmbeddings and embeddingDim. The padding row is not zeroed. A frozen weight gets
-         * no gradient and no optimizer update, and stays frozen when saved and loaded.
+         * sets numEmbeddings and embeddingDim (those set here are ignored). The padding row is not
+         * zeroed. A frozen weight gets no gradient and no optimizer update, and stays frozen when
+         * saved and loaded. The values are read now and copied into the block's manager at {@link
+         * Embedding#initialize}: closing {@code embeddings} afterwards does not affect the block.
          */
         public Embedding fromPretrained(NDArray embeddings, boolean freeze) {
-            Objects.requireNonNull(embeddings, "embeddings");
-            return new Embedding(this, 1.0, embeddings, freeze);
+            return new Embedding(this, embeddings, freeze);
         }
     }
 }

@@ -21,7 +21,7 @@ public class LearnedPositionalEmbedding extends Embedding implements PositionTab
 
     /** Builds a table for positions up to {@code maxLen} and vectors of size {@code dModel}. */
     public LearnedPositionalEmbedding(int maxLen, int dModel) {
-        super(Embedding.builder().setNumEmbeddings(maxLen).setEmbeddingDim(dModel), INIT_STD, null, false);
+        super(Embedding.builder().setNumEmbeddings(maxLen).setEmbeddingDim(dModel), INIT_STD);
         this.maxLen = maxLen;
     }
 

@@ -37,7 +37,7 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * Runs PyTorch-computed golden cases (format: ../shared/golden/README.md) against the embedding
+ * Runs PyTorch-computed golden cases (format: model/GOLDEN.md) against the embedding
  * layers: the bundled copy always, and every *.json in $EMBEDDING_GOLDEN_DIR when it is set.
  */
 class EmbeddingGoldenTest {
@@ -70,6 +70,83 @@ class EmbeddingGoldenTest {
         }
         assertFalse(tests.isEmpty(), "EMBEDDING_GOLDEN_DIR=" + dir + " holds no golden case");
         return tests.stream();
+    }
+
+    /**
+     * The harness must not pass what PyTorch did not compute: each bundled case, corrupted in one
+     * expected number (a finite value moved, a NaN made finite, an inf flipped, a finite value made
+     * NaN), fails.
+     */
+    @TestFactory
+    Stream<DynamicTest> corruptedCasesFail() throws IOException {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (JsonObject golden : bundled()) {
+            for (String field : golden.keySet()) {
+                if (!field.startsWith("expected_") || field.endsWith("_shape") || field.equals("expected_error")) {
+                    continue;
+                }
+                for (Corruption corruption : Corruption.values()) {
+                    JsonObject corrupted = golden.deepCopy();
+                    if (corruption.apply(corrupted, field)) {
+                        String name = golden.get("name").getAsString() + ", " + field + " " + corruption;
+                        tests.add(DynamicTest.dynamicTest(name, () -> assertThrows(AssertionError.class, () -> run(corrupted))));
+                    }
+                }
+            }
+        }
+        assertTrue(tests.size() > 100, "too few corruptions: " + tests.size());
+        return tests.stream();
+    }
+
+    /** One way to spoil an expected number; each applies where the field holds such a number. */
+    private enum Corruption {
+        FINITE_MOVED(v -> Double.isFinite(v), v -> v + 1e-3 + Math.abs(v) * 1e-3),
+        NAN_MADE_FINITE(v -> Double.isNaN(v), v -> 0.0),
+        INF_FLIPPED(v -> Double.isInfinite(v), v -> -v),
+        FINITE_MADE_NAN(v -> Double.isFinite(v), v -> Double.NaN);
+
+        private final java.util.function.DoublePredicate applies;
+        private final java.util.function.DoubleUnaryOperator change;
+
+        Corruption(java.util.function.DoublePredicate applies, java.util.function.DoubleUnaryOperator change) {
+            this.applies = applies;
+            this.change = change;
+        }
+
+        /** Changes the first number of {@code field} this applies to; false if there is none. */
+        boolean apply(JsonObject golden, String field) {
+            JsonElement changed = changeFirst(golden.get(field));
+            if (changed == null) {
+                return false;
+            }
+            golden.add(field, changed);
+            return true;
+        }
+
+        private JsonElement changeFirst(JsonElement element) {
+            if (element.isJsonArray()) {
+                com.google.gson.JsonArray copy = element.getAsJsonArray().deepCopy();
+                for (int i = 0; i < copy.size(); i++) {
+                    JsonElement changed = changeFirst(copy.get(i));
+                    if (changed != null) {
+                        copy.set(i, changed);
+                        return copy;
+                    }
+                }
+                return null;
+            }
+            double value = Json.number(element);
+            return applies.test(value) ? new com.google.gson.JsonPrimitive(change.applyAsDouble(value)) : null;
+        }
+    }
+
+    private List<JsonObject> bundled() throws IOException {
+        try (InputStream in = getClass().getResourceAsStream("/golden/embedding_cases.json")) {
+            JsonObject root = JsonParser.parseReader(new InputStreamReader(in, StandardCharsets.UTF_8)).getAsJsonObject();
+            List<JsonObject> cases = new ArrayList<>();
+            root.getAsJsonArray("cases").forEach(element -> cases.add(element.getAsJsonObject()));
+            return cases;
+        }
     }
 
     private List<DynamicTest> casesOf(String file, Reader reader) {
@@ -218,7 +295,12 @@ class EmbeddingGoldenTest {
     private void tokenEmbedding(JsonObject golden) {
         try (NDManager manager = NDManager.newBaseManager()) {
             TokenEmbedding embedding =
-                    new TokenEmbedding(golden.get("num_embeddings").getAsInt(), golden.get("d_model").getAsInt());
+                    withOptions(
+                                    new TokenEmbedding.Builder()
+                                            .setNumEmbeddings(golden.get("num_embeddings").getAsInt())
+                                            .setEmbeddingDim(golden.get("d_model").getAsInt()),
+                                    golden)
+                            .build();
             assertEquals(golden.get("padding_idx").getAsInt(), embedding.getPaddingIdx());
             Shape inputShape = Json.shape(golden, "input_shape", "input");
             NDArray input = Json.indices(manager, golden.get("input"), inputShape, DataType.INT64);
@@ -231,11 +313,20 @@ class EmbeddingGoldenTest {
                     Json.shape(golden, "expected_output_shape", "expected_output"),
                     TOLERANCE,
                     "output");
-            assertClose(
-                    Json.floats(golden.get("expected_weight_grad")),
-                    embedding.getWeight().getArray().getGradient().toFloatArray(),
-                    TOLERANCE,
-                    "weight gradient");
+            if (golden.has("expected_weight_after_forward")) {
+                assertClose(
+                        Json.floats(golden.get("expected_weight_after_forward")),
+                        embedding.getWeight().getArray().toFloatArray(),
+                        TOLERANCE,
+                        "weight after forward");
+            }
+            if (golden.has("grad_output")) {
+                assertClose(
+                        Json.floats(golden.get("expected_weight_grad")),
+                        embedding.getWeight().getArray().getGradient().toFloatArray(),
+                        TOLERANCE,
+                        "weight gradient");
+            }
         }
     }
 
@@ -348,13 +439,15 @@ class EmbeddingGoldenTest {
     }
 
     /** Applies the options a case gives; a case may leave any of them out. */
-    private static Embedding.Builder withOptions(Embedding.Builder builder, JsonObject golden) {
-        builder.optPaddingIdx(optionalInt(golden, "padding_idx"));
+    private static <T extends Embedding.BaseBuilder<T>> T withOptions(T builder, JsonObject golden) {
+        if (golden.has("padding_idx")) {
+            builder.optPaddingIdx(optionalInt(golden, "padding_idx"));
+        }
         if (golden.has("max_norm") && !golden.get("max_norm").isJsonNull()) {
-            builder.optMaxNorm(golden.get("max_norm").getAsDouble());
+            builder.optMaxNorm(Json.number(golden.get("max_norm")));
         }
         if (golden.has("norm_type")) {
-            builder.optNormType(golden.get("norm_type").getAsDouble());
+            builder.optNormType(Json.number(golden.get("norm_type")));
         }
         if (golden.has("scale_grad_by_freq")) {
             builder.optScaleGradByFreq(golden.get("scale_grad_by_freq").getAsBoolean());

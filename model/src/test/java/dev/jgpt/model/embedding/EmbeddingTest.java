@@ -17,12 +17,14 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
+import ai.djl.training.initializer.Initializer;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
@@ -138,6 +140,7 @@ class EmbeddingTest {
         NDArray gradOutput = manager.randomNormal(new Shape(3, 4));
         Embedding dense = initialized(Embedding.builder(), 6, 4);
         Embedding sparse = Embedding.builder().optSparse(true).fromPretrained(dense.getWeight().getArray(), false);
+        sparse.initialize(manager, DataType.FLOAT32, new Shape(1));
         assertTrue(sparse.isSparse());
         assertArrayEquals(gradient(dense, ids, gradOutput), gradient(sparse, ids, gradOutput));
     }
@@ -257,14 +260,17 @@ class EmbeddingTest {
     void fromPretrainedKeepsThePaddingRow() {
         NDArray matrix = manager.arange(6f).reshape(3, 2);
         Embedding embedding = Embedding.builder().optPaddingIdx(0).fromPretrained(matrix, false);
+        embedding.initialize(manager, DataType.FLOAT32, new Shape(1));
         assertArrayEquals(new float[] {0, 1, 2, 3, 4, 5}, embedding.getWeight().getArray().toFloatArray());
         assertTrue(embedding.getWeight().requiresGradient());
     }
 
     @Test
     void frozenWeightGetsNoGradientAndNoUpdateAlsoAfterReload() throws IOException, MalformedModelException {
-        Embedding frozen = Embedding.fromPretrained(manager.randomNormal(new Shape(5, 3)), true);
-        float[] pretrained = frozen.getWeight().getArray().toFloatArray();
+        NDArray matrix = manager.randomNormal(new Shape(5, 3));
+        Embedding frozen = Embedding.fromPretrained(matrix, true);
+        frozen.initialize(manager, DataType.FLOAT32, new Shape(4)); // the weight lives here, not in the trainer's model
+        float[] pretrained = matrix.toFloatArray();
         assertFalse(trainOneStepChangesWeight(frozen));
         assertArrayEquals(pretrained, frozen.getWeight().getArray().toFloatArray());
 
@@ -276,13 +282,13 @@ class EmbeddingTest {
         assertArrayEquals(pretrained, reloaded.getWeight().getArray().toFloatArray());
 
         Embedding trainable = Embedding.fromPretrained(manager.randomNormal(new Shape(5, 3)), false);
+        trainable.initialize(manager, DataType.FLOAT32, new Shape(4));
         assertTrue(trainOneStepChangesWeight(trainable), "the same step does update a trainable weight");
     }
 
     /** One SGD step with DJL's trainer on embedding → linear; true if the embedding weight moved. */
     private boolean trainOneStepChangesWeight(Embedding embedding) {
         SequentialBlock net = new SequentialBlock().add(embedding).add(Linear.builder().setUnits(1).build());
-        float[] before = embedding.getWeight().getArray().toFloatArray();
         try (Model model = Model.newInstance("one-step")) {
             model.setBlock(net);
             DefaultTrainingConfig config =
@@ -290,15 +296,16 @@ class EmbeddingTest {
                             .optOptimizer(Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.5f)).build());
             try (Trainer trainer = model.newTrainer(config)) {
                 trainer.initialize(new Shape(4));
+                float[] before = embedding.getWeight().getArray().toFloatArray();
                 NDArray ids = trainer.getManager().create(new long[] {0, 1, 2, 4});
                 try (GradientCollector collector = trainer.newGradientCollector()) {
                     collector.backward(trainer.forward(new NDList(ids)).singletonOrThrow().sum());
                 }
                 assertEquals(!embedding.isFrozen(), embedding.getWeight().getArray().hasGradient());
                 trainer.step();
+                return !java.util.Arrays.equals(before, embedding.getWeight().getArray().toFloatArray());
             }
         }
-        return !java.util.Arrays.equals(before, embedding.getWeight().getArray().toFloatArray());
     }
 
     private static void reload(Block from, Block into) throws IOException, MalformedModelException {
@@ -371,5 +378,148 @@ class EmbeddingTest {
         linear.initialize(manager, DataType.FLOAT32, oneHot.getShape());
         linear.getParameters().get("weight").getArray().set(weight.transpose().toFloatArray());
         assertArrayEquals(lookup, forward(linear, oneHot, false).toFloatArray(), 1e-6f);
+    }
+
+    @Test
+    void fromPretrainedCopiesIntoTheManagerGivenAtInitialize() {
+        float[] values = {1, 2, 3, 4, 5, 6};
+        Embedding embedding;
+        try (NDManager callers = NDManager.newBaseManager()) {
+            embedding = Embedding.builder().optPaddingIdx(1).fromPretrained(callers.create(values, new Shape(3, 2)), false);
+        } // the caller's matrix is gone before the block is initialised
+        try (NDManager blocks = manager.newSubManager()) {
+            embedding.initialize(blocks, DataType.FLOAT32, new Shape(2));
+            NDArray weight = embedding.getWeight().getArray();
+            assertEquals(blocks, weight.getManager());
+            assertArrayEquals(values, weight.toFloatArray(), "the padding row is kept as given");
+            assertArrayEquals(new float[] {5, 6, 1, 2}, forward(embedding, blocks.create(new long[] {2, 0}), false).toFloatArray());
+        }
+    }
+
+    @Test
+    void buildersAreNotChangedByBuilding() {
+        Embedding.Builder builder = Embedding.builder().setNumEmbeddings(4).setEmbeddingDim(2).optMaxNorm(1.0);
+        Embedding pretrained = builder.fromPretrained(manager.ones(new Shape(7, 3)), true);
+        assertEquals(7, pretrained.getNumEmbeddings());
+        assertEquals(3, pretrained.getEmbeddingDim());
+        Embedding fresh = builder.build();
+        assertEquals("Embedding(4, 2, max_norm=1.0)", fresh.toString());
+        assertFalse(fresh.isPretrained());
+        assertTrue(pretrained.isPretrained());
+    }
+
+    @Test
+    void gettersReturnEveryOption() {
+        Embedding embedding =
+                Embedding.builder()
+                        .setNumEmbeddings(9)
+                        .setEmbeddingDim(4)
+                        .optPaddingIdx(-2)
+                        .optMaxNorm(1.5)
+                        .optNormType(3)
+                        .optScaleGradByFreq(true)
+                        .optSparse(true)
+                        .build();
+        assertEquals(9, embedding.getNumEmbeddings());
+        assertEquals(4, embedding.getEmbeddingDim());
+        assertEquals(7, embedding.getPaddingIdx());
+        assertEquals(1.5, embedding.getMaxNorm());
+        assertEquals(3.0, embedding.getNormType());
+        assertTrue(embedding.isScaleGradByFreq());
+        assertTrue(embedding.isSparse());
+        assertFalse(embedding.isFrozen());
+        Embedding plain = Embedding.builder().setNumEmbeddings(9).setEmbeddingDim(4).build();
+        assertEquals(null, plain.getPaddingIdx());
+        assertEquals(null, plain.getMaxNorm());
+        assertEquals(2.0, plain.getNormType());
+        assertFalse(plain.isScaleGradByFreq());
+        assertFalse(plain.isSparse());
+    }
+
+    @Test
+    void paddingRowIsZeroedWhateverInitializerIsSet() {
+        Embedding byType = Embedding.builder().setNumEmbeddings(4).setEmbeddingDim(3).optPaddingIdx(2).build();
+        byType.setInitializer(Initializer.ONES, Parameter.Type.WEIGHT);
+        byType.initialize(manager, DataType.FLOAT32, new Shape(1));
+        assertArrayEquals(new float[] {1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 1, 1}, byType.getWeight().getArray().toFloatArray());
+
+        // Set on a parent block, as DJL's training config does, and by parameter name.
+        Embedding inParent = Embedding.builder().setNumEmbeddings(3).setEmbeddingDim(2).optPaddingIdx(0).build();
+        SequentialBlock net = new SequentialBlock().add(inParent);
+        net.setInitializer(new ai.djl.training.initializer.ConstantInitializer(7), Parameter.Type.WEIGHT);
+        net.initialize(manager, DataType.FLOAT32, new Shape(1));
+        assertArrayEquals(new float[] {0, 0, 7, 7, 7, 7}, inParent.getWeight().getArray().toFloatArray());
+
+        Embedding byName = Embedding.builder().setNumEmbeddings(2).setEmbeddingDim(2).optPaddingIdx(-1).build();
+        byName.setInitializer(Initializer.ONES, "weight");
+        byName.initialize(manager, DataType.FLOAT32, new Shape(1));
+        assertArrayEquals(new float[] {1, 1, 0, 0}, byName.getWeight().getArray().toFloatArray());
+        assertTrue(byName.getWeight().getArray().hasGradient(), "the zeroed weight is still a trainable leaf");
+    }
+
+    @Test
+    void pretrainedWeightIsKeptWhateverInitializerIsSet() {
+        Embedding embedding = Embedding.fromPretrained(manager.arange(6f).reshape(3, 2), false);
+        embedding.setInitializer(Initializer.ONES, Parameter.Type.WEIGHT);
+        embedding.initialize(manager, DataType.FLOAT32, new Shape(1));
+        assertArrayEquals(new float[] {0, 1, 2, 3, 4, 5}, embedding.getWeight().getArray().toFloatArray());
+    }
+
+    @Test
+    void tokenEmbeddingBuilderPassesEveryOptionThrough() {
+        TokenEmbedding defaults = new TokenEmbedding.Builder().setNumEmbeddings(11).setEmbeddingDim(16).build();
+        assertEquals(TokenEmbedding.PADDING_IDX, defaults.getPaddingIdx());
+        assertEquals(4f, defaults.getScale());
+        assertEquals(new TokenEmbedding(11, 16).toString(), defaults.toString());
+
+        TokenEmbedding custom =
+                new TokenEmbedding.Builder()
+                        .setNumEmbeddings(11)
+                        .setEmbeddingDim(4)
+                        .optPaddingIdx(0)
+                        .optMaxNorm(1.0)
+                        .optNormType(1)
+                        .optScaleGradByFreq(true)
+                        .optSparse(true)
+                        .build();
+        assertEquals("TokenEmbedding(11, 4, padding_idx=0, max_norm=1.0, norm_type=1.0, scale_grad_by_freq=True, sparse=True)", custom.toString());
+        assertEquals(2f, custom.getScale());
+
+        TokenEmbedding unscaled = new TokenEmbedding.Builder().setNumEmbeddings(5).setEmbeddingDim(4).optPaddingIdx(null).optScaled(false).build();
+        assertEquals(null, unscaled.getPaddingIdx());
+        assertEquals(1f, unscaled.getScale());
+
+        NDArray matrix = manager.arange(8f).reshape(4, 2);
+        TokenEmbedding pretrained = new TokenEmbedding.Builder().fromPretrained(matrix, true);
+        pretrained.initialize(manager, DataType.FLOAT32, new Shape(2));
+        assertTrue(pretrained.isFrozen());
+        assertEquals(1, pretrained.getPaddingIdx());
+        float root2 = (float) Math.sqrt(2);
+        assertArrayEquals(new float[] {6 * root2, 7 * root2, 2 * root2, 3 * root2},
+                forward(pretrained, manager.create(new long[] {3, 1}), false).toFloatArray());
+    }
+
+    @Test
+    void functionalFormMatchesTheBlock() {
+        Embedding embedding = initialized(Embedding.builder().optPaddingIdx(-1).optScaleGradByFreq(true), 6, 3);
+        NDArray weight = embedding.getWeight().getArray().duplicate();
+        weight.setRequiresGradient(true);
+        NDArray ids = manager.create(new long[] {5, 2, 2, 0, 5}, new Shape(5));
+        NDArray gradOutput = manager.randomNormal(new Shape(5, 3));
+        float[] blockGrad = gradient(embedding, ids, gradOutput);
+        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            NDArray out = EmbeddingFunction.embedding(ids, weight, -1, null, 2, true, false);
+            assertArrayEquals(forward(embedding, ids, false).toFloatArray(), out.toFloatArray());
+            collector.backward(out.mul(gradOutput).sum());
+        }
+        assertArrayEquals(blockGrad, weight.getGradient().toFloatArray());
+        assertArrayEquals(weight.toFloatArray(), EmbeddingFunction.embedding(manager.arange(0, 6, 1, DataType.INT64), weight).toFloatArray());
+
+        IndexOutOfBoundsException error =
+                assertThrows(IndexOutOfBoundsException.class, () -> EmbeddingFunction.embedding(manager.create(new long[] {6}), weight));
+        assertEquals("index 6 is out of range for a weight of 6 rows: indices must be in [0, 6)", error.getMessage());
+        IllegalArgumentException padding =
+                assertThrows(IllegalArgumentException.class, () -> EmbeddingFunction.embedding(ids, weight, 6, null, 2, false, false));
+        assertTrue(padding.getMessage().contains("padding_idx 6"), padding.getMessage());
     }
 }

@@ -7,8 +7,10 @@ import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /** Reads the nested number lists of a golden case into NDArrays. */
 final class Json {
@@ -53,8 +55,29 @@ final class Json {
                 flattenInto(child, values);
             }
         } else {
-            values.add(element.getAsDouble());
+            values.add(number(element));
         }
+    }
+
+    /**
+     * A number; Python's json writes NaN and infinities as the bare words NaN, Infinity and
+     * -Infinity (read by Gson's lenient parser), and some writers quote them or spell them nan, inf.
+     */
+    static double number(JsonElement element) {
+        JsonPrimitive primitive = element.getAsJsonPrimitive();
+        if (primitive.isString()) {
+            switch (primitive.getAsString().trim().toLowerCase(Locale.ROOT)) {
+                case "nan":
+                    return Double.NaN;
+                case "inf", "+inf", "infinity", "+infinity":
+                    return Double.POSITIVE_INFINITY;
+                case "-inf", "-infinity":
+                    return Double.NEGATIVE_INFINITY;
+                default:
+                    return Double.parseDouble(primitive.getAsString());
+            }
+        }
+        return primitive.getAsDouble();
     }
 
     static float[] floats(JsonElement element) {
