@@ -4,7 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.jgpt.data.TextCorpus;
+import dev.jgpt.data.Corpora;
+import dev.jgpt.data.Corpus;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** Checkpoints are verified when loaded, and a failed or interrupted save loses nothing. */
 class CheckpointStoreTest {
 
-    private static final TextCorpus CORPUS = TextCorpus.fromText("sentences", TrainerTest.sentences(500), null);
+    private static final Corpus CORPUS = Corpora.fromText("sentences", TrainerTest.sentences(500), null);
 
     @TempDir Path dir;
 

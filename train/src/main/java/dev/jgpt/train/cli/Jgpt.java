@@ -13,13 +13,19 @@ import picocli.CommandLine;
         mixinStandardHelpOptions = true,
         version = "jgpt 0.1.0",
         description = "Train and run small character-level GPT models.",
-        subcommands = {TrainCommand.class, SampleCommand.class, EvalCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, SampleCommand.class, EvalCommand.class, BenchCommand.class, PrepareCommand.class, CommandLine.HelpCommand.class})
 public final class Jgpt implements Runnable {
 
     @CommandLine.Spec private CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        try {
+            System.exit(run(args));
+        } catch (OutOfMemoryError e) {
+            System.err.printf("jgpt: out of memory: the Java heap's limit is %,d MB; give it more, e.g."
+                    + " JGPT_JAVA_OPTS=-Xmx8g ./jgpt ...%n", Runtime.getRuntime().maxMemory() >> 20);
+            System.exit(1);
+        }
     }
 
     /** Runs the command line and returns the exit code: 0 on success, 1 on a user error, 2 on a bad flag. */

@@ -13,6 +13,7 @@ import dev.jgpt.train.TrainConfig;
 import dev.jgpt.train.Trainer;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -38,9 +39,15 @@ final class TrainCommand implements Callable<Integer> {
 
     @Mixin TrainOptions options;
 
+    @Option(names = "--eval-tokens", paramLabel = "N", description = "Most tokens the final val loss scores, on evenly spaced windows; 0: all (default: ${DEFAULT-VALUE}).")
+    long evalTokens = Evaluation.DEFAULT_MAX_TARGETS;
+
     @Override
     public Integer call() {
         PrintStream out = System.out;
+        if (evalTokens < 0) {
+            throw new IllegalArgumentException("--eval-tokens must be >= 0 (0: all), got " + evalTokens);
+        }
         TrainConfig requested = options.requestedConfig();
         Path runDir = Path.of(requested.outDir());
         Trainer trainer;
@@ -48,7 +55,7 @@ final class TrainCommand implements Callable<Integer> {
         if (resume) {
             Checkpoint checkpoint = CheckpointStore.open(runDir, "latest");
             TrainConfig config = resumedConfig(checkpoint.config(), requested);
-            corpus = Corpora.open(config.data(), config.column(), null, Path.of("data"));
+            corpus = Corpora.open(config.data(), config.column(), null, options.corpusOptions(config.seed()));
             if (!corpus.vocabulary().equals(checkpoint.vocabulary())) {
                 throw new IllegalArgumentException(
                         "the corpus's vocabulary (" + corpus.vocabulary().size() + " tokens) is not the checkpoint's ("
@@ -61,7 +68,7 @@ final class TrainCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(
                         runDir + " already holds a run: pass --resume to continue it, or --out-dir to start another");
             }
-            corpus = Corpora.open(requested.data(), requested.column(), null, Path.of("data"));
+            corpus = Corpora.open(requested.data(), requested.column(), null, options.corpusOptions(requested.seed()));
             corpus.checkBlockSize(requested.blockSize());
             out.println("training on " + corpus.describe());
             trainer = Trainer.start(requested, corpus, out);
@@ -69,9 +76,9 @@ final class TrainCommand implements Callable<Integer> {
         try (trainer; NDManager scope = NDManager.newBaseManager(Device.fromName(requested.device()))) {
             trainer.train();
             // The eval_iters estimate is noisy; the whole split gives the number to compare runs by.
-            Evaluation.Result whole = Evaluation.evaluate(trainer.model(), scope, corpus.tokens(Split.VAL), 32);
-            out.printf(Locale.ROOT, "val loss over the whole val split: %.4f, perplexity %.2f (%,d tokens)%n",
-                    whole.loss(), whole.perplexity(), whole.targets());
+            Evaluation.Result whole = Evaluation.evaluate(trainer.model(), scope, corpus, List.of(Split.VAL), evalTokens, 32);
+            out.printf(Locale.ROOT, "val loss over the whole val split: %.4f, perplexity %.2f (%s)%n",
+                    whole.loss(), whole.perplexity(), whole.tokensScored());
         }
         out.println("done: checkpoints in " + runDir);
         return 0;
