@@ -79,6 +79,6 @@ public final class Corpora {
     }
 
     private static PreparedStore store(CorpusOptions options) {
-        return new PreparedStore(options.preparedDir(), options.progress(), options.notes(), Files::newOutputStream);
+        return new PreparedStore(options.preparedDir(), options.progress(), Files::newOutputStream);
     }
 }

@@ -1,6 +1,5 @@
 package dev.jgpt.data;
 
-import java.io.PrintStream;
 import java.nio.file.Path;
 
 /**
@@ -10,15 +9,14 @@ import java.nio.file.Path;
  * @param preparedDir where prepared token files are kept ({@code --prepared-dir})
  * @param seed the seed that splits documents into train and val
  * @param progress progress shown while preparing
- * @param notes where to say that a prepared corpus is prepared again, or null for nowhere
  */
-public record CorpusOptions(Path downloadDir, Path preparedDir, long seed, Progress progress, PrintStream notes) {
+public record CorpusOptions(Path downloadDir, Path preparedDir, long seed, Progress progress) {
 
     /** The default folder of prepared corpora, relative to the working directory. */
     public static final Path DEFAULT_PREPARED_DIR = Path.of("data", "prepared");
 
     /** Downloads into {@code data/}, prepares into {@link #DEFAULT_PREPARED_DIR}, silently. */
     public static CorpusOptions defaults(long seed) {
-        return new CorpusOptions(Path.of("data"), DEFAULT_PREPARED_DIR, seed, Progress.SILENT, null);
+        return new CorpusOptions(Path.of("data"), DEFAULT_PREPARED_DIR, seed, Progress.SILENT);
     }
 }

@@ -70,7 +70,8 @@ final class Preparation {
         String fingerprint = files.isEmpty() ? null : Fingerprint.of(files);
         task.finish(String.format(java.util.Locale.ROOT, "prepared %s in %.1f s", source.name(), task.seconds()));
         return new Result(vocabulary, new PreparedCorpus.Facts(source.name(), source.documents(), census.characters,
-                census.distinct(), census.documents, encoder.unknown, width, fingerprint));
+                census.distinct(), census.documents, encoder.unknown, width, encoder.train.count(), encoder.val.count(),
+                fingerprint));
     }
 
     /** How many of {@code documents} train: 90%, rounded down, leaving one to each split when there are two. */

@@ -29,10 +29,12 @@ final class PreparedCorpus implements Corpus {
      * @param documentCount how many documents there are (1 for a text)
      * @param unknown how many characters became {@code <unk>}
      * @param width bytes per token
+     * @param trainTokens the tokens of the train split
+     * @param valTokens the tokens of the val split
      * @param fingerprint the source's {@link Fingerprint}, or null for a text held in memory
      */
     record Facts(String name, String documents, long characters, long distinct, long documentCount, long unknown,
-            int width, String fingerprint) {}
+            int width, long trainTokens, long valTokens, String fingerprint) {}
 
     private final Facts facts;
     private final Vocabulary vocabulary;

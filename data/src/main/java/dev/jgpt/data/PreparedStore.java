@@ -6,7 +6,6 @@ import com.google.gson.JsonParseException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -26,7 +25,8 @@ import java.util.stream.Stream;
  * A subfolder holds the token files, {@code vocab.json} and {@code prepared.json} (what preparing
  * found and the source's {@link Fingerprint}).
  *
- * <p>A subfolder is reused while the source's fingerprint matches; otherwise it is prepared again.
+ * <p>A subfolder is reused while the source's fingerprint matches; otherwise (the source was
+ * edited, or the folder is incomplete or of another format) it is prepared again.
  * It is written as {@code <name>.part-<pid>} and renamed into place only when complete, so an
  * interrupted or failed preparation (a full disk, a source that changed) never looks complete.
  */
@@ -46,17 +46,12 @@ final class PreparedStore {
 
     private final Path root;
     private final Progress progress;
-    private final PrintStream notes;
     private final FileOpener opener;
 
-    /**
-     * @param notes where to say that a changed source is prepared again, or null for nowhere
-     * @param opener how the files of a folder being prepared are opened
-     */
-    PreparedStore(Path root, Progress progress, PrintStream notes, FileOpener opener) {
+    /** @param opener how the files of a folder being prepared are opened */
+    PreparedStore(Path root, Progress progress, FileOpener opener) {
         this.root = root;
         this.progress = progress;
-        this.notes = notes;
         this.opener = opener;
     }
 
@@ -125,17 +120,10 @@ final class PreparedStore {
             if (fingerprint.equals(corpus.facts().fingerprint())) {
                 return corpus;
             }
-            note(corpus.facts().name() + " changed since it was prepared; preparing it again");
         } catch (CorpusException | JsonParseException | UncheckedIOException e) {
-            note("the prepared corpus in " + folder + " is unreadable (" + e.getMessage() + "); preparing it again");
+            // incomplete or of another format: prepared again below
         }
         return null;
-    }
-
-    private void note(String line) {
-        if (notes != null) {
-            notes.println(line);
-        }
     }
 
     private void prepare(CorpusSource source, Vocabulary vocabOrNull, long seed, Path folder) {
@@ -195,7 +183,13 @@ final class PreparedStore {
         Map<Split, TokenArray> tokens = new EnumMap<>(Split.class);
         Map<Split, TokenArray> starts = new EnumMap<>(Split.class);
         for (Split split : Split.values()) {
-            tokens.put(split, TokenArray.open(PreparedCorpus.tokenFile(folder, split), facts.width()));
+            TokenArray ids = TokenArray.open(PreparedCorpus.tokenFile(folder, split), facts.width());
+            long expected = split == Split.TRAIN ? facts.trainTokens() : facts.valTokens();
+            if (ids.length() != expected) {
+                throw new CorpusException(PreparedCorpus.tokenFile(folder, split) + " holds " + ids.length()
+                        + " tokens, not the " + expected + " prepared");
+            }
+            tokens.put(split, ids);
             if (facts.documents() != null) {
                 starts.put(split, TokenArray.open(PreparedCorpus.startsFile(folder, split), 8));
             }

@@ -71,15 +71,12 @@ public final class Progress {
         }
     }
 
-    /** Ends the line in place, if one was shown, with {@code summary}. */
+    /** Replaces the progress line, if one was shown, with {@code summary}; quick work shows nothing. */
     void finish(String summary) {
-        if (out == null) {
+        if (out == null || !shown) {
             return;
         }
-        if (shown && terminal) {
-            out.print("\r");
-        }
-        out.println(summary);
+        out.println((terminal ? "\r" : "") + summary);
     }
 
     /** Seconds since {@link #start}. */

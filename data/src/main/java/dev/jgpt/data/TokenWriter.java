@@ -35,7 +35,7 @@ final class TokenWriter implements AutoCloseable {
      * @throws CorpusException if the id does not fit in the width
      */
     void write(long id) throws IOException {
-        if (id < 0 || id >= limit) {
+        if (id < 0 || width < 8 && id >= limit) {
             throw new CorpusException("token id " + id + " does not fit in " + width + "-byte tokens (ids below "
                     + limit + "): the vocabulary is beyond the token width");
         }

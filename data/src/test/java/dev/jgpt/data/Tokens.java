@@ -46,6 +46,6 @@ final class Tokens {
 
     /** The options tests open files with: prepared into {@code folder}, silently. */
     static CorpusOptions options(java.nio.file.Path folder, long seed) {
-        return new CorpusOptions(folder, folder.resolve("prepared"), seed, Progress.SILENT, null);
+        return new CorpusOptions(folder, folder.resolve("prepared"), seed, Progress.SILENT);
     }
 }

@@ -93,8 +93,7 @@ final class TrainOptions {
     }
 
     static CorpusOptions corpusOptions(Path preparedDir, long seed) {
-        return new CorpusOptions(Path.of("data"), preparedDir, seed, Progress.to(System.err, System.console() != null),
-                System.err);
+        return new CorpusOptions(Path.of("data"), preparedDir, seed, Progress.to(System.err, System.console() != null));
     }
 
     /** The config these flags describe; the run folder defaults to checkpoints/<corpus name>. */
