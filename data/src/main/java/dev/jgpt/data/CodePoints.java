@@ -1,10 +1,10 @@
 package dev.jgpt.data;
 
 import java.io.IOException;
-import java.io.Reader;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 
-/** Turns chars into code points for a {@link CorpusSource.TextSink}, a buffer at a time. */
+/** Sends a file's or a string's code points to a {@link CorpusSource.TextSink}, a buffer at a time. */
 final class CodePoints {
 
     private static final int BUFFER = 1 << 16;
@@ -19,16 +19,18 @@ final class CodePoints {
         this.sink = sink;
     }
 
-    /** Sends everything {@code reader} holds. */
-    void read(Reader reader) {
-        try {
-            for (int read = reader.read(chars, 0, BUFFER); read >= 0; read = reader.read(chars, 0, BUFFER)) {
-                add(chars, read);
+    /** Sends the code points of a UTF-8 file, telling {@code progress} of the bytes read. */
+    static void read(Path file, CorpusSource.TextSink sink, Progress progress) {
+        int[] codePoints = new int[BUFFER];
+        try (Utf8Decoder decoder = new Utf8Decoder(file, progress)) {
+            for (int count = decoder.read(codePoints, BUFFER); count >= 0; count = decoder.read(codePoints, BUFFER)) {
+                if (count > 0) {
+                    sink.codePoints(codePoints, count);
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        flush();
     }
 
     /** Sends the code points of {@code text}. */

@@ -14,7 +14,7 @@ interface CorpusSource {
         /** A document begins; a single text is one document. */
         void startDocument();
 
-        /** The next {@code count} code points of the current document. */
+        /** The next {@code count} code points of the current document, in a buffer the sink may overwrite. */
         void codePoints(int[] codePoints, int count);
 
         /** The current document ends. */

@@ -73,11 +73,7 @@ final class FolderSource implements CorpusSource {
     public void read(TextSink sink, Progress progress) {
         for (Path file : files()) {
             sink.startDocument();
-            try (Utf8Reader reader = new Utf8Reader(file, progress)) {
-                new CodePoints(sink).read(reader);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            CodePoints.read(file, sink, progress);
             sink.endDocument();
         }
     }

@@ -193,24 +193,31 @@ final class Preparation {
 
         @Override
         public void codePoints(int[] codePoints, int count) {
+            int[] ids = codePoints; // encoded in place: the source refills the buffer before its next call
+            for (int i = 0; i < count; i++) {
+                int codePoint = codePoints[i];
+                int id = codePoint < idOfCodePoint.length ? idOfCodePoint[codePoint] : 0;
+                if (id == 0) {
+                    unknown++;
+                    id = Vocabulary.UNK;
+                }
+                ids[i] = id;
+            }
             try {
-                for (int i = 0; i < count; i++) {
-                    int codePoint = codePoints[i];
-                    int id = codePoint < idOfCodePoint.length ? idOfCodePoint[codePoint] : 0;
-                    if (id == 0) {
-                        unknown++;
-                        id = Vocabulary.UNK;
-                    }
-                    if (random == null) {
-                        (characters + i < trainLength ? train : val).write(id);
-                    } else {
-                        writeDocument(id);
+                if (random == null) {
+                    int toTrain = (int) Math.max(0, Math.min(count, trainLength - characters));
+                    train.write(ids, 0, toTrain);
+                    val.write(ids, toTrain, count);
+                } else {
+                    current.write(ids, 0, count);
+                    if (both) {
+                        val.write(ids, 0, count);
                     }
                 }
-                characters += count;
             } catch (IOException e) {
                 throw new WriteFailure(e);
             }
+            characters += count;
         }
 
         @Override

@@ -1,7 +1,5 @@
 package dev.jgpt.data;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -54,11 +52,7 @@ final class TextSource implements CorpusSource {
         if (file == null) {
             new CodePoints(sink).add(text.startsWith("\uFEFF") ? text.substring(1) : text);
         } else {
-            try (Utf8Reader reader = new Utf8Reader(file, progress)) {
-                new CodePoints(sink).read(reader);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            CodePoints.read(file, sink, progress);
         }
         sink.endDocument();
     }

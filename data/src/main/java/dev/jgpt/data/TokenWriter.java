@@ -48,6 +48,37 @@ final class TokenWriter implements AutoCloseable {
         count++;
     }
 
+    /** Appends {@code ids[from..to)}; see {@link #write(long)}. */
+    void write(int[] ids, int from, int to) throws IOException {
+        int i = from;
+        while (i < to) {
+            if (filled + width > BUFFER_BYTES) {
+                flushBuffer();
+            }
+            int end = Math.min(to, i + (BUFFER_BYTES - filled) / width);
+            for (int k = i; k < end; k++) {
+                int id = ids[k];
+                if (id < 0 || width < 4 && id >= limit) {
+                    write(id); // throws
+                }
+                switch (width) {
+                    case 1 -> buffer[filled++] = (byte) id;
+                    case 2 -> {
+                        buffer[filled++] = (byte) id;
+                        buffer[filled++] = (byte) (id >>> 8);
+                    }
+                    default -> {
+                        for (int b = 0; b < width; b++) {
+                            buffer[filled++] = (byte) ((long) id >>> (8 * b));
+                        }
+                    }
+                }
+            }
+            count += end - i;
+            i = end;
+        }
+    }
+
     /** How many ids were written. */
     long count() {
         return count;
