@@ -39,12 +39,14 @@ echo "cpu: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; load before:
 exec 9> "$lock"
 flock 9
 
-# Peak RSS (KiB) and wall seconds of a command, from GNU time.
+# Peak RSS (KiB), wall seconds and CPU seconds (user + system) of a command, from GNU time. On a
+# shared machine the CPU seconds are the steadier figure: wall time grows with the others' load.
 measure() { # name, command...
   local name="$1"; shift
-  /usr/bin/time -f "%M %e" -o "$work/$name.time" "$@" > "$work/$name.log" 2>&1 \
+  /usr/bin/time -f "%M %e %U %S" -o "$work/$name.time" "$@" > "$work/$name.log" 2>&1 \
     || { tail -n 20 "$work/$name.log" >&2; echo "data.sh: $name failed" >&2; exit 1; }
-  read -r rss seconds < "$work/$name.time"
+  read -r rss seconds user system < "$work/$name.time"
+  cpu="$(echo "$user + $system" | bc -l)"
 }
 
 # Seconds from process start to the first logged step ("iter 0: ...").
@@ -65,8 +67,9 @@ train_flags=(--max-iters "$iters" --eval-interval 0)
 # 1. Preparing the big corpus.
 measure prepare "$root/jgpt" prepare --data "$big" --prepared-dir "$work/prepared"
 bytes="$(stat -c %s "$big")"
-printf 'prepare big: %.1f s, %.0f MB/s (target >= 100), peak RSS %d MiB\n' "$seconds" \
-  "$(echo "$bytes / $seconds / 1000000" | bc -l)" "$((rss / 1024))"
+printf 'prepare big: %.1f s, %.0f MB/s (target >= 100); CPU %.1f s, %.0f MB per CPU second; peak RSS %d MiB\n' \
+  "$seconds" "$(echo "$bytes / $seconds / 1000000" | bc -l)" "$cpu" "$(echo "$bytes / $cpu / 1000000" | bc -l)" \
+  "$((rss / 1024))"
 rm -rf "$work/prepared"
 
 # 2. Whole runs from nothing prepared: prepare, train, evaluate.
@@ -100,6 +103,7 @@ printf 'training (jgpt bench, 100 iterations): tiny %.2f ms/iter, big %.2f ms/it
 
 # 5. Evaluating the big run with the default --eval-tokens.
 measure eval-big "$root/jgpt" eval --checkpoint "$work/run-big" --prepared-dir "$work/prepared"
-printf 'eval big (default --eval-tokens): %.1f s (target < 30 s), peak RSS %d MiB: %s\n' "$seconds" "$((rss / 1024))" \
+printf 'eval big (default --eval-tokens): %.1f s (target < 30 s), CPU %.1f s, peak RSS %d MiB: %s\n' "$seconds" "$cpu" \
+  "$((rss / 1024))" \
   "$(cat "$work/eval-big.log")"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -25,6 +25,7 @@ public final class Progress {
     private long start;
     private long lastShown;
     private boolean shown;
+    private int shownLength;
 
     private Progress(PrintStream out, boolean terminal, String what) {
         this.out = out;
@@ -62,8 +63,9 @@ public final class Progress {
             lastShown = now;
             shown = true;
             String line = line(now);
+            shownLength = line.length();
             if (terminal) {
-                out.print("\r" + line + "   ");
+                out.print("\r" + line);
             } else {
                 out.println(line);
             }
@@ -76,7 +78,8 @@ public final class Progress {
         if (out == null || !shown) {
             return;
         }
-        out.println((terminal ? "\r" : "") + summary);
+        // On a terminal the summary overwrites the progress line, padded to hide what is left of it.
+        out.println(terminal ? "\r" + String.format("%-" + shownLength + "s", summary) : summary);
     }
 
     /** Seconds since {@link #start}. */

@@ -15,8 +15,8 @@ import java.nio.file.StandardOpenOption;
  *
  * <p>A file is read with positional reads (pread) rather than mapped into memory: the page cache
  * serves repeated reads just as fast, and the process's resident memory does not grow with every
- * page a random window touches (a mapping would map 64 KiB around each one; bench/NOTES.md, section
- * 15).
+ * page a random window touches (a mapping maps the pages around each one it faults in: bench/NOTES.md,
+ * "Data at any scale").
  */
 final class TokenArray {
 
