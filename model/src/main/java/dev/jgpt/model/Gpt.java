@@ -28,7 +28,7 @@ import java.util.List;
  *
  * <p>Linear weights start as N(0, 0.02), residual projections as N(0, 0.02/sqrt(2·n_layer)),
  * biases at zero; the token embedding keeps its own N(0, 1/d) init. With {@code tieWeights} the
- * head reuses the token embedding's weight.
+ * head reuses the token embedding's weight, on the final hidden state divided by sqrt(n_embd).
  */
 public class Gpt extends AbstractBlock {
 
@@ -105,9 +105,14 @@ public class Gpt extends AbstractBlock {
         if (head != null) {
             return head.forward(parameterStore, new NDList(hidden), training).singletonOrThrow(); // (B, T, vocab)
         }
+        // Tied head. The input added each token's row times sqrt(d), and rows have norm ~1, so a
+        // position's hidden state points along its own token's row: unscaled, that token's logit
+        // starts near sqrt(d) and the first loss far above ln(vocab). Dividing by sqrt(d) starts
+        // every logit near 0, as the untied head's N(0, 0.02) weights do.
         Parameter tokenWeight = embedding.getToken().getWeight();
         NDArray weight = parameterStore.getValue(tokenWeight, hidden.getDevice(), training);
-        return hidden.getNDArrayInternal().linear(hidden, weight, null).singletonOrThrow();
+        NDArray scaled = hidden.mul(Scalars.of(hidden, (float) (1 / Math.sqrt(config.nEmbd()))));
+        return scaled.getNDArrayInternal().linear(scaled, weight, null).singletonOrThrow(); // (B, T, vocab)
     }
 
     /** {@inheritDoc} */

@@ -24,13 +24,13 @@ import picocli.CommandLine.Option;
         description = "Loss and perplexity of a trained model on its validation split, or on a whole file.")
 final class EvalCommand implements Callable<Integer> {
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "A run folder (its best checkpoint is used) or one checkpoint folder.")
+    @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "A run folder (its latest checkpoint; DIR/best for the best one) or one checkpoint folder.")
     Path checkpoint;
 
     @Option(names = "--data", paramLabel = "PATH", description = "Evaluate on this whole UTF-8 text or CSV file instead of the run's val split.")
     String data;
 
-    @Option(names = "--column", description = "CSV column holding the documents (default: the run's).")
+    @Option(names = "--column", description = "CSV column holding the documents (default: the run's, for a CSV file).")
     String column;
 
     @Option(names = "--eval-tokens", paramLabel = "N", description = "Most tokens to score, on evenly spaced windows; 0: all (default: ${DEFAULT-VALUE}).")
@@ -53,9 +53,9 @@ final class EvalCommand implements Callable<Integer> {
         if (evalTokens < 0) {
             throw new IllegalArgumentException("--eval-tokens must be >= 0 (0: all), got " + evalTokens);
         }
-        Checkpoint loaded = CheckpointStore.open(checkpoint, "best");
+        Checkpoint loaded = CheckpointStore.open(checkpoint, "latest");
         String source = data != null ? data : loaded.config().data();
-        String csvColumn = column != null ? column : loaded.config().column();
+        String csvColumn = csvColumn(loaded.config().column());
         CorpusOptions options = TrainOptions.corpusOptions(preparedDir, loaded.config().seed());
         Corpus corpus = Corpora.open(source, csvColumn, loaded.vocabulary(), options);
         if (corpus.unknownCount() > 0) {
@@ -76,5 +76,17 @@ final class EvalCommand implements Callable<Integer> {
                     loaded.iter());
         }
         return 0;
+    }
+
+    /**
+     * The CSV column to read: --column when typed (empty: none), else the run's own when the data
+     * is the run's or another CSV file; a text file has none, whatever the run was trained on.
+     */
+    private String csvColumn(String runColumn) {
+        if (column != null) {
+            return column.isEmpty() ? null : column;
+        }
+        boolean csv = data == null || data.toLowerCase(Locale.ROOT).endsWith(".csv");
+        return csv ? runColumn : null;
     }
 }

@@ -2,6 +2,7 @@ package dev.jgpt.train.cli;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import com.google.gson.Gson;
 import dev.jgpt.data.Vocabulary;
 import dev.jgpt.model.Gpt;
 import dev.jgpt.train.Checkpoint;
@@ -14,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
+import java.util.stream.Collectors;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -28,10 +30,10 @@ final class SampleCommand implements Callable<Integer> {
 
     static final String RULE = "---------------";
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "A run folder (its best checkpoint is used) or one checkpoint folder.")
+    @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "A run folder (its latest checkpoint; DIR/best for the best one) or one checkpoint folder.")
     Path checkpoint;
 
-    @Option(names = "--start", paramLabel = "TEXT|FILE:path", description = "Text to continue; FILE:path reads it from a file (default: <s>, a fresh start).")
+    @Option(names = "--start", paramLabel = "TEXT|FILE:path", description = "Text to continue; FILE:path reads it from a file, FILE:- from standard input (default: a new line; <s> for a CSV-trained model).")
     String start = "";
 
     @Option(names = "--num-samples", description = "Samples to draw (default: ${DEFAULT-VALUE}).")
@@ -52,7 +54,7 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "The same seed gives the same text (default: ${DEFAULT-VALUE}).")
     long seed = 1337;
 
-    @Option(names = "--ignore-eos", description = "Always generate --max-new-tokens tokens; do not stop at </s>.")
+    @Option(names = "--ignore-eos", description = "Always generate --max-new-tokens characters; do not stop at </s> (a model trained on text never does).")
     boolean ignoreEos;
 
     @Option(names = "--no-kv-cache", description = "Recompute the whole window for every token (same text, slower).")
@@ -66,17 +68,27 @@ final class SampleCommand implements Callable<Integer> {
         SingleThread.beforeEngineStarts();
         checkOptions();
         PrintStream out = System.out;
-        Checkpoint loaded = CheckpointStore.open(checkpoint, "best");
+        Checkpoint loaded = CheckpointStore.open(checkpoint, "latest");
         Vocabulary vocabulary = loaded.vocabulary();
-        int[] context = context(vocabulary);
+        String prompt = prompt();
+        int[] context = prompt.isEmpty() ? freshStart(loaded) : encode(prompt, vocabulary);
         try (NDManager manager = NDManager.newBaseManager(Device.fromName(device))) {
             Gpt gpt = loaded.loadModel(manager);
-            Sampler sampler = new Sampler(gpt, manager, !noKvCache, !ignoreEos);
+            // Text runs never saw </s>: like <unk>, it is left out of their draw.
+            boolean stopAtEos = !ignoreEos && loaded.config().column() != null;
+            Sampler sampler = new Sampler(gpt, manager, !noKvCache, stopAtEos);
             Random random = new Random(seed);
             for (int n = 0; n < numSamples; n++) {
-                int[] generated = sampler.generate(context, maxNewTokens, temperature, topK, topP, random);
-                out.println(vocabulary.decode(context) + vocabulary.decode(generated));
-                out.println(RULE);
+                if (n > 0) {
+                    out.println(RULE);
+                }
+                out.print(prompt); // as typed: a character the vocabulary lacks is shown, not its <unk>
+                out.flush();
+                sampler.generate(context, maxNewTokens, temperature, topK, topP, random, id -> {
+                    out.print(vocabulary.decode(id));
+                    out.flush();
+                });
+                out.println();
             }
         }
         return 0;
@@ -94,22 +106,51 @@ final class SampleCommand implements Callable<Integer> {
         }
     }
 
-    /** The ids of --start; characters the vocabulary lacks become <unk>, with one warning. */
-    private int[] context(Vocabulary vocabulary) throws IOException {
-        String text = start;
-        if (start.startsWith("FILE:")) {
-            Path file = Path.of(start.substring("FILE:".length()));
-            if (!Files.isRegularFile(file)) {
-                throw new IllegalArgumentException("--start file " + file + " does not exist");
+    /** The text of --start: as typed, or read from FILE:path, or from standard input with FILE:-. */
+    private String prompt() throws IOException {
+        if (!start.startsWith("FILE:")) {
+            return start;
+        }
+        String name = start.substring("FILE:".length());
+        if (name.equals("-")) {
+            return new String(System.in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        Path file = Path.of(name);
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("--start file " + file + " does not exist");
+        }
+        return Files.readString(file, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Where a sample starts without --start: a CSV run's documents begin with {@code <s>}, as in
+     * training; a text run never saw {@code <s>}, so it starts after a newline (else a space), as
+     * if at the start of a line.
+     */
+    private static int[] freshStart(Checkpoint loaded) {
+        if (loaded.config().column() == null) {
+            for (String character : new String[] {"\n", " "}) {
+                Vocabulary.Encoded encoded = loaded.vocabulary().encode(character);
+                if (encoded.unknownCount() == 0) {
+                    return encoded.ids();
+                }
             }
-            text = Files.readString(file, StandardCharsets.UTF_8);
         }
-        if (text.isEmpty()) {
-            return new int[] {Vocabulary.BOS};
-        }
-        Vocabulary.Encoded encoded = vocabulary.encode(text);
+        return new int[] {Vocabulary.BOS};
+    }
+
+    /** The ids of the prompt; characters the vocabulary lacks become <unk>, with one warning that names them. */
+    private static int[] encode(String prompt, Vocabulary vocabulary) {
+        Vocabulary.Encoded encoded = vocabulary.encode(prompt);
         if (encoded.unknownCount() > 0) {
-            System.err.println("warning: " + encoded.unknownCount() + " character(s) of --start are not in the model's vocabulary and were read as <unk>");
+            String missing = prompt.codePoints()
+                    .distinct()
+                    .mapToObj(Character::toString)
+                    .filter(c -> vocabulary.encode(c).unknownCount() > 0)
+                    .map(c -> new Gson().toJson(c))
+                    .collect(Collectors.joining(", "));
+            System.err.println("warning: " + encoded.unknownCount() + " character(s) of --start are not in the model's vocabulary ("
+                    + missing + ") and were read as <unk>");
         }
         return encoded.ids();
     }

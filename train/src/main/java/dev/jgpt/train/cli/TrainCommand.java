@@ -2,6 +2,7 @@ package dev.jgpt.train.cli;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.jgpt.data.Corpora;
 import dev.jgpt.data.Corpus;
@@ -55,6 +56,11 @@ final class TrainCommand implements Callable<Integer> {
         if (resume) {
             Checkpoint checkpoint = CheckpointStore.open(runDir, "latest");
             TrainConfig config = resumedConfig(checkpoint.config(), requested);
+            if (config.maxIters() <= checkpoint.iter()) {
+                throw new IllegalArgumentException(
+                        "the run in " + runDir + " is already at iteration " + checkpoint.iter() + " (max-iters " + config.maxIters()
+                                + "): pass --max-iters above " + checkpoint.iter() + " to train further");
+            }
             corpus = Corpora.open(config.data(), config.column(), null, options.corpusOptions(config.seed()));
             if (!corpus.vocabulary().equals(checkpoint.vocabulary())) {
                 throw new IllegalArgumentException(
@@ -98,12 +104,20 @@ final class TrainCommand implements Callable<Integer> {
             }
             if (!TrainConfig.CHANGEABLE_ON_RESUME.contains(key)) {
                 throw new IllegalArgumentException(
-                        "--" + key + " " + typed.get(key) + " does not match the checkpoint's " + merged.get(key)
+                        "--" + key + " " + typed.get(key) + " does not match the checkpoint's " + shown(key, merged.get(key))
                                 + ": a resumed run keeps its settings (only " + String.join(", ", TrainConfig.CHANGEABLE_ON_RESUME) + " may change)");
             }
             merged.add(key, typed.get(key));
         }
         merged.addProperty("out-dir", requested.outDir());
         return TrainConfig.fromJson(merged);
+    }
+
+    /** A saved setting as the user knows it: an unset --data is the built-in stories. */
+    private static String shown(String key, JsonElement saved) {
+        if (saved == null || saved.isJsonNull()) {
+            return key.equals("data") ? "built-in stories" : "(unset)";
+        }
+        return saved.toString();
     }
 }
