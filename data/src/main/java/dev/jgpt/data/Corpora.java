@@ -1,9 +1,14 @@
 package dev.jgpt.data;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 
-/** Opens the corpus a user names: the built-in stories, tiny Shakespeare, a text file or a CSV file. */
+/**
+ * Opens the corpus a user names: the built-in stories, tiny Shakespeare, a text file, a CSV file or
+ * a folder of text files. Files and folders are prepared once into token files (see {@link
+ * PreparedStore}) and read from there; a text already in memory stays in memory.
+ */
 public final class Corpora {
 
     /** The name that stands for tiny Shakespeare instead of a path. */
@@ -15,15 +20,15 @@ public final class Corpora {
      * The corpus {@code data} names.
      *
      * @param data null or empty for the built-in stories; {@value #SHAKESPEARE} for tiny Shakespeare
-     *     (downloaded into {@code dataDir} on first use); a path ending in {@code .csv} for a column
-     *     of a CSV file; any other path for a UTF-8 text file
+     *     (downloaded on first use); a folder for its text files, each a document; a path ending in
+     *     {@code .csv} for a column of a CSV file; any other path for a UTF-8 text file
      * @param column the CSV column that holds the text; must be null for anything but a CSV file
-     * @param vocabOrNull the vocabulary to encode with (a resumed run's), or null to build one from
-     *     the corpus
-     * @param dataDir where downloaded corpora are kept
-     * @throws CorpusException if the corpus cannot be opened, with the reason
+     * @param vocabOrNull the vocabulary to encode with (a checkpoint's), or null to build one from the
+     *     corpus; characters it lacks become {@link Vocabulary#UNK}, counted in {@link
+     *     Corpus#unknownCount()}
+     * @throws CorpusException if the corpus cannot be opened or prepared, with the reason
      */
-    public static Corpus open(String data, String column, Vocabulary vocabOrNull, Path dataDir) {
+    public static Corpus open(String data, String column, Vocabulary vocabOrNull, CorpusOptions options) {
         boolean csv = data != null && data.toLowerCase(Locale.ROOT).endsWith(".csv");
         if (column != null && !csv) {
             throw new CorpusException("--column " + column + " only applies to a .csv file, but the data is "
@@ -32,12 +37,48 @@ public final class Corpora {
         if (data == null || data.isEmpty()) {
             return StoryGenerator.corpus(vocabOrNull);
         }
+        return store(options).open(source(data, column, options), vocabOrNull, options.seed());
+    }
+
+    /** A corpus prepared on disk, and the folder its files are in. */
+    public record Prepared(Corpus corpus, Path folder) {}
+
+    /**
+     * Prepares the corpus {@code data} names (a file, a folder or {@value #SHAKESPEARE}) as {@link
+     * #open} would, or finds it prepared already, with its own vocabulary.
+     *
+     * @throws CorpusException if the corpus cannot be opened or prepared, with the reason
+     */
+    public static Prepared prepare(String data, String column, CorpusOptions options) {
+        Corpus corpus = open(data, column, null, options);
+        return new Prepared(corpus, store(options).folder(source(data, column, options), options.seed(), null));
+    }
+
+    private static CorpusSource source(String data, String column, CorpusOptions options) {
+        Path path = Path.of(data);
         if (data.equals(SHAKESPEARE)) {
-            return TextCorpus.fromFile(Shakespeare.download(dataDir), vocabOrNull);
+            return TextSource.ofFile(Shakespeare.download(options.downloadDir()));
         }
-        if (csv) {
-            return CsvCorpus.fromFile(Path.of(data), column, vocabOrNull);
+        if (Files.isDirectory(path)) {
+            return new FolderSource(path);
         }
-        return TextCorpus.fromFile(Path.of(data), vocabOrNull);
+        if (data.toLowerCase(Locale.ROOT).endsWith(".csv")) {
+            return new CsvSource(path, column);
+        }
+        return TextSource.ofFile(path);
+    }
+
+    /**
+     * The corpus of {@code text}, held in memory and called {@code name} in messages: one text split
+     * by position, as a text file is.
+     *
+     * @throws CorpusException if the text is empty
+     */
+    public static Corpus fromText(String name, String text, Vocabulary vocabOrNull) {
+        return PreparedStore.inMemory(TextSource.ofText(name, text), vocabOrNull);
+    }
+
+    private static PreparedStore store(CorpusOptions options) {
+        return new PreparedStore(options.preparedDir(), options.progress(), Files::newOutputStream);
     }
 }

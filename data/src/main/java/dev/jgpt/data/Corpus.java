@@ -1,5 +1,6 @@
 package dev.jgpt.data;
 
+import java.util.List;
 import java.util.Random;
 
 /** A text split into train and val tokens, from which batches are drawn. */
@@ -17,17 +18,31 @@ public interface Corpus {
     Batch batch(Split split, int batchSize, int blockSize, Random random);
 
     /**
+     * The rows of the given windows of {@code split} (from {@link #evaluationWindows}), each padded
+     * with {@code <pad>} to {@code blockSize}.
+     */
+    Batch batch(Split split, List<Window> windows, int blockSize);
+
+    /**
      * Checks up front that batches of {@code blockSize} positions can be drawn from both splits.
      *
      * @throws CorpusException naming the split, its length and the block size if one is too short
      */
     void checkBlockSize(int blockSize);
 
-    /** All the tokens of {@code split} in order, for evaluating over the whole of it. */
-    int[] tokens(Split split);
+    /** How many tokens {@code split} holds. */
+    long tokenCount(Split split);
+
+    /**
+     * The windows that score {@code split} as training sees it, all of them or, when they hold more
+     * than {@code maxTargets} targets, evenly spaced ones that hold at most that many.
+     *
+     * @param maxTargets the most targets to score; 0 for all
+     */
+    EvaluationWindows evaluationWindows(Split split, int blockSize, long maxTargets);
 
     /** How many characters of the text were not in a given vocabulary and became {@code <unk>}. */
-    int unknownCount();
+    long unknownCount();
 
     /** One line saying what the corpus is and how big it is. */
     String describe();

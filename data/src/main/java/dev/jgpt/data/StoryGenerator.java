@@ -99,13 +99,13 @@ public final class StoryGenerator {
     }
 
     /** The built-in stories as a corpus named {@value #NAME}, with a vocabulary built from them. */
-    public static TextCorpus corpus() {
+    public static Corpus corpus() {
         return corpus(null);
     }
 
     /** The built-in stories encoded with {@code vocabOrNull}, or with their own vocabulary if null. */
-    public static TextCorpus corpus(Vocabulary vocabOrNull) {
-        return TextCorpus.fromText(NAME, generate(), vocabOrNull);
+    public static Corpus corpus(Vocabulary vocabOrNull) {
+        return Corpora.fromText(NAME, generate(), vocabOrNull);
     }
 
     private void story() {

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 
 /**
  * A character vocabulary: four reserved tokens, then one token per character (Unicode code point)
@@ -54,9 +55,26 @@ public final class Vocabulary {
 
     /** The vocabulary of {@code text}: the reserved tokens, then its distinct characters sorted. */
     public static Vocabulary fromText(String text) {
+        return fromCodePoints(text.codePoints());
+    }
+
+    /** The reserved tokens, then the distinct code points of {@code codePoints} in order. */
+    static Vocabulary fromCodePoints(IntStream codePoints) {
         List<String> tokens = new ArrayList<>(RESERVED);
-        text.codePoints().distinct().sorted().forEach(c -> tokens.add(Character.toString(c)));
+        codePoints.distinct().sorted().forEach(c -> tokens.add(Character.toString(c)));
         return new Vocabulary(tokens);
+    }
+
+    /**
+     * The id of each code point up to the largest in the vocabulary, 0 for those it lacks (0 is
+     * {@code <s>}, never a character's id): a table lookup, much faster than a map, for encoding
+     * gigabytes.
+     */
+    int[] idsOfCodePoints() {
+        int largest = idOfCodePoint.keySet().stream().mapToInt(Integer::intValue).max().orElse(-1);
+        int[] ids = new int[largest + 1];
+        idOfCodePoint.forEach((codePoint, id) -> ids[codePoint] = id);
+        return ids;
     }
 
     /** The number of ids, reserved ones included. */

@@ -5,69 +5,95 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import dev.jgpt.data.Batch;
-import dev.jgpt.data.Vocabulary;
+import dev.jgpt.data.Corpus;
+import dev.jgpt.data.EvaluationWindows;
+import dev.jgpt.data.Split;
+import dev.jgpt.data.Window;
 import dev.jgpt.model.Gpt;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 
 /**
- * The loss of a model over a whole token stream, in eval mode: the stream is cut into consecutive
- * windows of block_size + 1 tokens (each predicting the next block_size), batched, and the
- * per-token losses averaged over every target that is not {@code <pad>}. No autograd graph is
+ * The loss of a model over whole splits, in eval mode, as training sees them: a text is cut into
+ * consecutive windows of block_size + 1 tokens, a document into its own windows, never joined to
+ * the next (see {@link EvaluationWindows}). On a big corpus at most {@code maxTargets} targets are
+ * scored, on evenly spaced windows, so that evaluation ends in bounded time. No autograd graph is
  * recorded, on whatever thread calls it.
  */
 public final class Evaluation {
 
-    /** Mean loss per token, its perplexity, and how many targets it counted. */
-    public record Result(double loss, long targets) {
+    /** The default bound on scored targets ({@code --eval-tokens}): a few seconds of the default model. */
+    public static final long DEFAULT_MAX_TARGETS = 1_000_000;
+
+    /**
+     * Mean loss per token, its perplexity, how many targets it counted and how many the splits hold.
+     *
+     * @param targets the targets scored
+     * @param splitTargets the targets of the whole splits, scored or not
+     */
+    public record Result(double loss, long targets, long splitTargets) {
         public double perplexity() {
             return Math.exp(loss);
+        }
+
+        /** "111,540 tokens", or "1,000,000 of 223,000,000 tokens, evenly spaced windows" when bounded. */
+        public String tokensScored() {
+            return targets == splitTargets
+                    ? String.format(Locale.ROOT, "%,d tokens", targets)
+                    : String.format(Locale.ROOT, "%,d of %,d tokens, evenly spaced windows", targets, splitTargets);
         }
     }
 
     private Evaluation() {}
 
-    public static Result evaluate(Gpt gpt, NDManager manager, int[] tokens, int batchSize) {
+    /**
+     * Scores {@code splits} of {@code corpus}, {@code batchSize} windows per forward pass.
+     *
+     * @param maxTargets the most targets to score over all the splits, shared in proportion to their
+     *     sizes; 0 for all of them
+     */
+    public static Result evaluate(Gpt gpt, NDManager manager, Corpus corpus, List<Split> splits, long maxTargets,
+            int batchSize) {
+        if (maxTargets < 0) {
+            throw new IllegalArgumentException("--eval-tokens must be >= 0 (0: all), got " + maxTargets);
+        }
         int blockSize = gpt.config().blockSize();
         ParameterStore parameterStore = new ParameterStore(manager, false);
+        long total = splits.stream().mapToLong(corpus::tokenCount).sum();
         double lossSum = 0;
         long counted = 0;
-        int windows = Math.max(0, (tokens.length - 1 + blockSize - 1) / blockSize);
+        long splitTargets = 0;
         try (NoGrad noGrad = new NoGrad()) {
-            for (int first = 0; first < windows; first += batchSize) {
-                int rows = Math.min(batchSize, windows - first);
-                Batch batch = windows(tokens, first, rows, blockSize);
-                if (batch.countedTargets() == 0) {
-                    continue;
-                }
-                try (NDManager scope = manager.newSubManager()) {
-                    Shape shape = new Shape(rows, blockSize);
-                    NDArray logits = gpt.logits(parameterStore, scope.create(batch.inputs(), shape), false);
-                    float meanLoss = CrossEntropy.loss(logits, scope.create(batch.targets(), shape), batch.countedTargets()).getFloat();
-                    lossSum += (double) meanLoss * batch.countedTargets();
-                    counted += batch.countedTargets();
+            for (Split split : splits) {
+                long share = maxTargets == 0 ? 0
+                        : Math.max(1, (long) ((double) maxTargets * corpus.tokenCount(split) / Math.max(1, total)));
+                EvaluationWindows windows = corpus.evaluationWindows(split, blockSize, share);
+                splitTargets += windows.splitTargets();
+                List<Window> rows = new ArrayList<>(batchSize);
+                while (windows.hasNext()) {
+                    rows.add(windows.next());
+                    if (rows.size() == batchSize || !windows.hasNext()) {
+                        Batch batch = corpus.batch(split, rows, blockSize);
+                        rows.clear();
+                        if (batch.countedTargets() == 0) {
+                            continue;
+                        }
+                        try (NDManager scope = manager.newSubManager()) {
+                            Shape shape = new Shape(batch.batchSize(), blockSize);
+                            NDArray logits = gpt.logits(parameterStore, scope.create(batch.inputs(), shape), false);
+                            float meanLoss = CrossEntropy.loss(
+                                    logits, scope.create(batch.targets(), shape), batch.countedTargets()).getFloat();
+                            lossSum += (double) meanLoss * batch.countedTargets();
+                            counted += batch.countedTargets();
+                        }
+                    }
                 }
             }
         }
         if (counted == 0) {
             throw new IllegalArgumentException("nothing to evaluate: the text has fewer than 2 tokens");
         }
-        return new Result(lossSum / counted, counted);
-    }
-
-    /** Rows of consecutive windows starting at window {@code first}; the last one padded with <pad>. */
-    private static Batch windows(int[] tokens, int first, int rows, int blockSize) {
-        long[] inputs = new long[rows * blockSize];
-        long[] targets = new long[rows * blockSize];
-        int counted = 0;
-        for (int r = 0; r < rows; r++) {
-            int start = (first + r) * blockSize;
-            for (int t = 0; t < blockSize; t++) {
-                int position = start + t;
-                boolean inside = position + 1 < tokens.length;
-                inputs[r * blockSize + t] = inside ? tokens[position] : Vocabulary.PAD;
-                targets[r * blockSize + t] = inside ? tokens[position + 1] : Vocabulary.PAD;
-                counted += inside && tokens[position + 1] != Vocabulary.PAD ? 1 : 0;
-            }
-        }
-        return new Batch(rows, blockSize, inputs, targets, counted);
+        return new Result(lossSum / counted, counted, splitTargets);
     }
 }

@@ -9,13 +9,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Parameter;
-import dev.jgpt.data.TextCorpus;
 import dev.jgpt.model.Gpt;
 import dev.jgpt.train.optim.AdamW;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
+import dev.jgpt.data.Corpora;
+import dev.jgpt.data.Corpus;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** Checkpoints are verified when loaded, and a failed or interrupted save loses nothing. */
 class CheckpointStoreTest {
 
-    private static final TextCorpus CORPUS = TextCorpus.fromText("sentences", TrainerTest.sentences(500), null);
+    private static final Corpus CORPUS = Corpora.fromText("sentences", TrainerTest.sentences(500), null);
 
     @TempDir Path dir;
 

@@ -43,8 +43,7 @@ class NoGradTest {
                 }
                 assertTrue(JniUtils.isGradMode(), "closing gives the thread its mode back");
 
-                int[] tokens = TrainerTest.STORIES.tokens(Split.VAL);
-                Evaluation.evaluate(gpt, manager, java.util.Arrays.copyOf(tokens, 200), 4);
+                Evaluation.evaluate(gpt, manager, TrainerTest.STORIES, java.util.List.of(Split.VAL), 200, 4);
                 new Sampler(gpt, manager, true, false).generate(new int[] {0}, 5, 1f, 0, 1f, new Random(1));
                 assertTrue(JniUtils.isGradMode(), "evaluation and sampling leave the caller's mode as it was");
             }

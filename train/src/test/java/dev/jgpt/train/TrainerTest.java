@@ -13,9 +13,11 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import dev.jgpt.data.Batch;
 import dev.jgpt.data.Corpus;
+import dev.jgpt.data.EvaluationWindows;
 import dev.jgpt.data.Split;
 import dev.jgpt.data.Vocabulary;
-import dev.jgpt.data.TextCorpus;
+import dev.jgpt.data.Corpora;
+import dev.jgpt.data.Window;
 import dev.jgpt.model.Gpt;
 import dev.jgpt.train.chart.Pictures;
 import java.io.ByteArrayOutputStream;
@@ -37,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
 class TrainerTest {
 
     static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
-    static final TextCorpus STORIES = TextCorpus.fromText("sentences", sentences(3000), null);
+    static final Corpus STORIES = Corpora.fromText("sentences", sentences(3000), null);
 
     /** A small generated text: random sentences of a tiny grammar. */
     static String sentences(int count) {
@@ -178,12 +180,22 @@ class TrainerTest {
             }
 
             @Override
-            public int[] tokens(Split split) {
-                return STORIES.tokens(split);
+            public Batch batch(Split split, List<Window> windows, int blockSize) {
+                return STORIES.batch(split, windows, blockSize);
             }
 
             @Override
-            public int unknownCount() {
+            public long tokenCount(Split split) {
+                return STORIES.tokenCount(split);
+            }
+
+            @Override
+            public EvaluationWindows evaluationWindows(Split split, int blockSize, long maxTargets) {
+                return STORIES.evaluationWindows(split, blockSize, maxTargets);
+            }
+
+            @Override
+            public long unknownCount() {
                 return STORIES.unknownCount();
             }
 
@@ -271,15 +283,14 @@ class TrainerTest {
             trainer.train();
             Gpt gpt = trainer.model();
             List<float[]> before = weights(gpt);
-            int[] val = STORIES.tokens(Split.VAL);
-            long[] ids = java.util.Arrays.stream(val, 0, 64).asLongStream().toArray();
+            long[] ids = STORIES.batch(Split.VAL, List.of(new Window(0, 65)), 64).inputs();
             NDArray tokens = manager.create(ids, new Shape(4, 16));
             ParameterStore store = new ParameterStore(manager, false);
             float[] logits = gpt.logits(store, tokens, false).toFloatArray();
             for (int i = 0; i < 20; i++) {
                 assertArrayEquals(logits, gpt.logits(store, tokens, false).toFloatArray(), "eval forwards are deterministic: no dropout");
             }
-            Evaluation.evaluate(gpt, manager, val, 8);
+            Evaluation.evaluate(gpt, manager, STORIES, List.of(Split.VAL), 0, 8);
             List<float[]> after = weights(gpt);
             for (int i = 0; i < before.size(); i++) {
                 assertArrayEquals(before.get(i), after.get(i));

@@ -10,7 +10,8 @@ import dev.jgpt.train.Checkpoint;
 import dev.jgpt.train.CheckpointStore;
 import dev.jgpt.train.Evaluation;
 import java.nio.file.Path;
-import java.util.Arrays;
+import dev.jgpt.data.CorpusOptions;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -33,6 +34,12 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--column", description = "CSV column holding the documents (default: the run's, for a CSV file).")
     String column;
 
+    @Option(names = "--eval-tokens", paramLabel = "N", description = "Most tokens to score, on evenly spaced windows; 0: all (default: ${DEFAULT-VALUE}).")
+    long evalTokens = Evaluation.DEFAULT_MAX_TARGETS;
+
+    @Option(names = "--prepared-dir", paramLabel = "DIR", description = "Where prepared token files are kept (default: ${DEFAULT-VALUE}).")
+    Path preparedDir = CorpusOptions.DEFAULT_PREPARED_DIR;
+
     @Option(names = "--batch-size", description = "Windows per forward pass (default: ${DEFAULT-VALUE}).")
     int batchSize = 32;
 
@@ -47,16 +54,21 @@ final class EvalCommand implements Callable<Integer> {
         if (batchSize <= 0) {
             throw new IllegalArgumentException("--batch-size must be > 0, got " + batchSize);
         }
+        if (evalTokens < 0) {
+            throw new IllegalArgumentException("--eval-tokens must be >= 0 (0: all), got " + evalTokens);
+        }
         Checkpoint loaded = CheckpointStore.open(checkpoint, "latest");
         String source = data != null ? data : loaded.config().data();
         String csvColumn = csvColumn(loaded.config().column());
-        Corpus corpus = Corpora.open(source, csvColumn, loaded.vocabulary(), Path.of("data"));
-        int[] tokens = data != null ? wholeText(corpus) : corpus.tokens(Split.VAL);
+        CorpusOptions options = TrainOptions.corpusOptions(preparedDir, loaded.config().seed());
+        Corpus corpus = Corpora.open(source, csvColumn, loaded.vocabulary(), options);
         if (corpus.unknownCount() > 0) {
             System.err.println("warning: " + corpus.unknownCount() + " character(s) are not in the model's vocabulary and were read as <unk>");
         }
+        // A file named with --data is scored whole: both of its splits.
+        List<Split> splits = data != null ? List.of(Split.TRAIN, Split.VAL) : List.of(Split.VAL);
         try (NDManager manager = NDManager.newBaseManager(Device.fromName(device))) {
-            Evaluation.Result result = Evaluation.evaluate(loaded.loadModel(manager), manager, tokens, batchSize);
+            Evaluation.Result result = Evaluation.evaluate(loaded.loadModel(manager), manager, corpus, splits, evalTokens, batchSize);
             if (json) {
                 JsonObject object = new JsonObject();
                 object.addProperty("loss", result.loss());
@@ -70,11 +82,11 @@ final class EvalCommand implements Callable<Integer> {
             }
             System.out.printf(
                     Locale.ROOT,
-                    "%s loss %.4f, perplexity %.2f (%,d tokens, checkpoint %s at iteration %d)%n",
+                    "%s loss %.4f, perplexity %.2f (%s, checkpoint %s at iteration %d)%n",
                     data != null ? data : "val",
                     result.loss(),
                     result.perplexity(),
-                    result.targets(),
+                    result.tokensScored(),
                     loaded.dir(),
                     loaded.iter());
         }
@@ -91,13 +103,5 @@ final class EvalCommand implements Callable<Integer> {
         }
         boolean csv = data == null || data.toLowerCase(Locale.ROOT).endsWith(".csv");
         return csv ? runColumn : null;
-    }
-
-    private static int[] wholeText(Corpus corpus) {
-        int[] train = corpus.tokens(Split.TRAIN);
-        int[] val = corpus.tokens(Split.VAL);
-        int[] all = Arrays.copyOf(train, train.length + val.length);
-        System.arraycopy(val, 0, all, train.length, val.length);
-        return all;
     }
 }

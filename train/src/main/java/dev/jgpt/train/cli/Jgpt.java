@@ -5,8 +5,9 @@ import dev.jgpt.train.CheckpointException;
 import dev.jgpt.train.DivergedException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import picocli.CommandLine.Command;
+import java.util.Locale;
 import picocli.CommandLine;
+import picocli.CommandLine.Command;
 
 /** The jgpt command line: train, sample, eval, bench, and the pictures and facts of a run. */
 @Command(
@@ -17,6 +18,7 @@ import picocli.CommandLine;
         subcommands = {
             TrainCommand.class, SampleCommand.class, EvalCommand.class, BenchCommand.class,
             PlotCommand.class, EmbeddingsCommand.class, AttentionCommand.class, InfoCommand.class,
+            PrepareCommand.class,
             CommandLine.HelpCommand.class})
 public final class Jgpt implements Runnable {
 
@@ -73,7 +75,10 @@ public final class Jgpt implements Runnable {
      * @return 1, the exit code of an error
      */
     static int report(Throwable error, PrintWriter err, boolean debug) {
-        String line = isUserError(error)
+        String line = error instanceof OutOfMemoryError
+                ? String.format(Locale.ROOT, "out of memory: the Java heap's limit is %,d MB; give it more, e.g."
+                        + " JGPT_JAVA_OPTS=-Xmx8g ./jgpt ...", Runtime.getRuntime().maxMemory() >> 20)
+                : isUserError(error)
                 ? firstLine(error)
                 : error.getClass().getSimpleName() + ": " + firstLine(error) + (debug ? "" : " (JGPT_DEBUG=1 prints the stack trace)");
         err.println("jgpt: " + line);
@@ -105,6 +110,6 @@ public final class Jgpt implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: train, sample, eval, bench, plot, embeddings, attention or info");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: train, sample, eval, bench, prepare, plot, embeddings, attention or info");
     }
 }

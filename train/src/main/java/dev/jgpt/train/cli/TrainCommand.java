@@ -15,6 +15,7 @@ import dev.jgpt.train.TrainConfig;
 import dev.jgpt.train.Trainer;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -43,15 +44,21 @@ final class TrainCommand implements Callable<Integer> {
 
     @Mixin TrainOptions options;
 
+    @Option(names = "--eval-tokens", paramLabel = "N", description = "Most tokens the final val loss scores, on evenly spaced windows; 0: all (default: ${DEFAULT-VALUE}).")
+    long evalTokens = Evaluation.DEFAULT_MAX_TARGETS;
+
     @Override
     public Integer call() {
         PrintStream out = System.out;
+        if (evalTokens < 0) {
+            throw new IllegalArgumentException("--eval-tokens must be >= 0 (0: all), got " + evalTokens);
+        }
         TrainConfig requested = options.requestedConfig();
         Path runDir = Path.of(requested.outDir());
         Corpus corpus = null;
         if (!resume) {
             // Bad data fails before the run folder is made.
-            corpus = Corpora.open(requested.data(), requested.column(), null, Path.of("data"));
+            corpus = Corpora.open(requested.data(), requested.column(), null, options.corpusOptions(requested.seed()));
             corpus.checkBlockSize(requested.blockSize());
         }
         try (RunLock lock = RunLock.acquire(runDir); Interrupts interrupts = Interrupts.install(System.err)) {
@@ -64,7 +71,7 @@ final class TrainCommand implements Callable<Integer> {
                             "the run in " + runDir + " is already at iteration " + checkpoint.iter() + " (max-iters " + config.maxIters()
                                     + "): pass --max-iters above " + checkpoint.iter() + " to train further");
                 }
-                corpus = Corpora.open(config.data(), config.column(), null, Path.of("data"));
+                corpus = Corpora.open(config.data(), config.column(), null, options.corpusOptions(config.seed()));
                 if (!corpus.vocabulary().equals(checkpoint.vocabulary())) {
                     throw new IllegalArgumentException(
                             "the corpus's vocabulary (" + corpus.vocabulary().size() + " tokens) is not the checkpoint's ("
@@ -88,9 +95,9 @@ final class TrainCommand implements Callable<Integer> {
                     return interrupts.exitCode();
                 }
                 // The eval_iters estimate is noisy; the whole split gives the number to compare runs by.
-                Evaluation.Result whole = Evaluation.evaluate(trainer.model(), scope, corpus.tokens(Split.VAL), 32);
-                out.printf(Locale.ROOT, "val loss over the whole val split: %.4f, perplexity %.2f (%,d tokens)%n",
-                        whole.loss(), whole.perplexity(), whole.targets());
+                Evaluation.Result whole = Evaluation.evaluate(trainer.model(), scope, corpus, List.of(Split.VAL), evalTokens, 32);
+                out.printf(Locale.ROOT, "val loss over the whole val split: %.4f, perplexity %.2f (%s)%n",
+                        whole.loss(), whole.perplexity(), whole.tokensScored());
                 trainer.recordWholeValLoss((float) whole.loss());
             }
             out.println("done: checkpoints in " + runDir);

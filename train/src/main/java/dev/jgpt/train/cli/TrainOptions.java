@@ -1,5 +1,7 @@
 package dev.jgpt.train.cli;
 
+import dev.jgpt.data.CorpusOptions;
+import dev.jgpt.data.Progress;
 import dev.jgpt.train.TrainConfig;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -8,11 +10,14 @@ import picocli.CommandLine;
 /** The knobs of a training run, shared by {@code jgpt train} and {@code jgpt bench}. */
 final class TrainOptions {
 
-    @Option(names = "--data", paramLabel = "PATH|shakespeare", description = "Corpus: a UTF-8 text or CSV file, 'shakespeare' (downloaded once into data/), or nothing for the built-in stories.")
+    @Option(names = "--data", paramLabel = "PATH|shakespeare", description = "Corpus: a UTF-8 text or CSV file, a folder of text files, 'shakespeare' (downloaded once into data/), or nothing for the built-in stories.")
     String data;
 
     @Option(names = "--column", description = "CSV column holding the documents.")
     String column;
+
+    @Option(names = "--prepared-dir", paramLabel = "DIR", description = "Where prepared token files are kept (default: ${DEFAULT-VALUE}).")
+    Path preparedDir = CorpusOptions.DEFAULT_PREPARED_DIR;
 
     @Option(names = "--out-dir", paramLabel = "DIR", description = "Run folder (default: checkpoints/<corpus name>).")
     String outDir;
@@ -92,6 +97,15 @@ final class TrainOptions {
 
     @Option(names = "--device", paramLabel = "cpu|gpu|gpu:N", description = "Where to train (default: ${DEFAULT-VALUE}).")
     String device = "cpu";
+
+    /** Where corpora are downloaded and prepared, with progress on standard error; documents split by {@code seed}. */
+    CorpusOptions corpusOptions(long seed) {
+        return corpusOptions(preparedDir, seed);
+    }
+
+    static CorpusOptions corpusOptions(Path preparedDir, long seed) {
+        return new CorpusOptions(Path.of("data"), preparedDir, seed, Progress.to(System.err, System.console() != null));
+    }
 
     /** The config these flags describe; the run folder defaults to checkpoints/<corpus name>. */
     TrainConfig requestedConfig() {

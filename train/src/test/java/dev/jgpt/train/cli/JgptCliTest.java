@@ -280,4 +280,36 @@ class JgptCliTest {
             assertTrue(info.out().contains(expected), "no '" + expected + "' in: " + info.out());
         }
     }
+
+    @Test
+    void prepareOnceThenTrainAndEvaluateACsvWithinATokenBound() throws IOException {
+        StringBuilder rows = new StringBuilder("id,text\n");
+        for (int i = 0; i < 60; i++) {
+            rows.append(i).append(",the cat sat on mat number ").append(i).append(" and slept.\n");
+        }
+        Path csv = Files.writeString(dir.resolve("rows.csv"), rows);
+        Path prepared = dir.resolve("prepared");
+
+        Run prepare = jgpt("prepare", "--data", csv.toString(), "--column", "text", "--prepared-dir", prepared.toString());
+        assertEquals(0, prepare.exitCode(), prepare.err());
+        assertTrue(prepare.out().startsWith(csv + " column \"text\": 60 rows, "), prepare.out());
+        assertTrue(prepare.out().contains("prepared files in " + prepared.resolve("rows.csv-")), prepare.out());
+
+        Path run = dir.resolve("csvrun");
+        Run train = jgpt("train", "--data", csv.toString(), "--column", "text", "--prepared-dir", prepared.toString(),
+                "--out-dir", run.toString(), "--n-layer", "1", "--n-head", "2", "--n-embd", "16", "--block-size", "16",
+                "--batch-size", "4", "--max-iters", "10", "--eval-interval", "0", "--eval-iters", "2", "--eval-tokens", "40");
+        assertEquals(0, train.exitCode(), train.err());
+        assertTrue(train.out().matches("(?s).*val loss over the whole val split: [0-9.]+, perplexity [0-9.]+ \\(\\d+ of"
+                + " \\d+ tokens, evenly spaced windows\\).*"), train.out());
+
+        Run whole = jgpt("eval", "--checkpoint", run.toString(), "--prepared-dir", prepared.toString(), "--eval-tokens", "0");
+        assertEquals(0, whole.exitCode(), whole.err());
+        assertTrue(whole.out().matches("val loss [0-9.]+, perplexity [0-9.]+ \\(\\d+ tokens, checkpoint .*\\n"), whole.out());
+
+        Path blank = Files.writeString(dir.resolve("blank.csv"), "id,text\n1,\n2,\n");
+        assertUserError(jgpt("eval", "--checkpoint", run.toString(), "--data", blank.toString(), "--prepared-dir",
+                prepared.toString()), "corpus " + blank + " column \"text\" is empty");
+        assertUserError(jgpt("eval", "--checkpoint", run.toString(), "--eval-tokens", "-1"), "--eval-tokens must be >= 0");
+    }
 }

@@ -15,7 +15,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class TextCorpusTest {
+class TextSourceTest {
 
     /** 1,000 characters: "abcdefghij" repeated, so the next character is always known. */
     private static final String TEXT = "abcdefghij".repeat(100);
@@ -25,10 +25,10 @@ class TextCorpusTest {
 
     @Test
     void splitsNinetyTenByPosition() {
-        TextCorpus corpus = TextCorpus.fromText("letters", TEXT, null);
+        Corpus corpus = Corpora.fromText("letters", TEXT, null);
 
-        int[] train = corpus.tokens(Split.TRAIN);
-        int[] val = corpus.tokens(Split.VAL);
+        int[] train = Tokens.of(corpus, Split.TRAIN);
+        int[] val = Tokens.of(corpus, Split.VAL);
 
         assertEquals(900, train.length);
         assertEquals(100, val.length);
@@ -39,23 +39,23 @@ class TextCorpusTest {
 
     @Test
     void splitRoundsTheTrainPartDown() {
-        TextCorpus corpus = TextCorpus.fromText("short", "abcdefghijklm", null);
+        Corpus corpus = Corpora.fromText("short", "abcdefghijklm", null);
 
-        assertEquals(11, corpus.tokens(Split.TRAIN).length);
-        assertEquals(2, corpus.tokens(Split.VAL).length);
+        assertEquals(11, Tokens.of(corpus, Split.TRAIN).length);
+        assertEquals(2, Tokens.of(corpus, Split.VAL).length);
     }
 
     @Test
     void describesItselfInOneLine() {
-        TextCorpus corpus = TextCorpus.fromText("letters", TEXT + "\u00e9\u00e9", null);
+        Corpus corpus = Corpora.fromText("letters", TEXT + "\u00e9\u00e9", null);
 
         assertEquals("letters: 1,002 characters, 11 distinct, 901 train / 101 val tokens", corpus.describe());
     }
 
     @Test
     void targetsAreTheInputsShiftedByOne() {
-        TextCorpus corpus = TextCorpus.fromText("letters", TEXT, null);
-        int[] train = corpus.tokens(Split.TRAIN);
+        Corpus corpus = Corpora.fromText("letters", TEXT, null);
+        int[] train = Tokens.of(corpus, Split.TRAIN);
 
         Batch batch = corpus.batch(Split.TRAIN, 4, 8, new Random(7));
 
@@ -78,8 +78,8 @@ class TextCorpusTest {
     void windowOffsetsComeFromTheRandomAsNanoGptDrawsThem() {
         // Distinct characters in code point order, so a token's id is its position plus 4.
         String text = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-        TextCorpus corpus = TextCorpus.fromText("alphabet", text, null);
-        int trainLength = corpus.tokens(Split.TRAIN).length;
+        Corpus corpus = Corpora.fromText("alphabet", text, null);
+        int trainLength = Tokens.of(corpus, Split.TRAIN).length;
         Random expected = new Random(3);
 
         Batch batch = corpus.batch(Split.TRAIN, 3, 5, new Random(3));
@@ -92,7 +92,7 @@ class TextCorpusTest {
 
     @Test
     void theSameSeedGivesTheSameBatch() {
-        TextCorpus corpus = TextCorpus.fromText("stories", StoryGenerator.generate().substring(0, 20_000), null);
+        Corpus corpus = Corpora.fromText("stories", StoryGenerator.generate().substring(0, 20_000), null);
 
         Batch first = corpus.batch(Split.TRAIN, 8, 32, new Random(42));
         Batch second = corpus.batch(Split.TRAIN, 8, 32, new Random(42));
@@ -106,7 +106,7 @@ class TextCorpusTest {
     @Test
     void valBatchesComeFromTheValSplit() {
         // Train is all "a", val all "b".
-        TextCorpus corpus = TextCorpus.fromText("ab", "a".repeat(90) + "b".repeat(10), null);
+        Corpus corpus = Corpora.fromText("ab", "a".repeat(90) + "b".repeat(10), null);
 
         Batch batch = corpus.batch(Split.VAL, 5, 4, new Random(1));
 
@@ -117,17 +117,17 @@ class TextCorpusTest {
 
     @Test
     void aSplitOfExactlyBlockSizePlusOneTokensGivesBatches() {
-        TextCorpus corpus = TextCorpus.fromText("letters", TEXT, null);
+        Corpus corpus = Corpora.fromText("letters", TEXT, null);
 
         Batch batch = corpus.batch(Split.VAL, 2, 99, new Random(0));
 
-        assertArrayEquals(Arrays.stream(corpus.tokens(Split.VAL), 0, 99).asLongStream().toArray(),
+        assertArrayEquals(Arrays.stream(Tokens.of(corpus, Split.VAL), 0, 99).asLongStream().toArray(),
                 Arrays.copyOfRange(batch.inputs(), 0, 99));
     }
 
     @Test
     void aSplitTooShortForTheBlockIsNamed() {
-        TextCorpus corpus = TextCorpus.fromText("letters", TEXT, null);
+        Corpus corpus = Corpora.fromText("letters", TEXT, null);
 
         CorpusException e = assertThrows(CorpusException.class, () -> corpus.batch(Split.VAL, 2, 100, new Random(0)));
 
@@ -137,7 +137,7 @@ class TextCorpusTest {
 
     @Test
     void checkBlockSizeChecksBothSplits() {
-        TextCorpus corpus = TextCorpus.fromText("letters", TEXT, null);
+        Corpus corpus = Corpora.fromText("letters", TEXT, null);
 
         corpus.checkBlockSize(99);
         CorpusException e = assertThrows(CorpusException.class, () -> corpus.checkBlockSize(1_000));
@@ -150,18 +150,18 @@ class TextCorpusTest {
     void aGivenVocabularyIsKeptAndUnknownCharactersCounted() {
         Vocabulary vocabulary = Vocabulary.fromText("abc");
 
-        TextCorpus corpus = TextCorpus.fromText("mixed", "abcxyzabcx", vocabulary);
+        Corpus corpus = Corpora.fromText("mixed", "abcxyzabcx", vocabulary);
 
         assertEquals(vocabulary, corpus.vocabulary());
         assertEquals(4, corpus.unknownCount());
-        assertArrayEquals(new int[] {4, 5, 6, 3, 3, 3, 4, 5, 6}, corpus.tokens(Split.TRAIN));
+        assertArrayEquals(new int[] {4, 5, 6, 3, 3, 3, 4, 5, 6}, Tokens.of(corpus, Split.TRAIN));
     }
 
     @Test
     void readsAUtf8File() throws IOException {
         Path file = Files.writeString(folder.resolve("poem.txt"), "\uFEFF" + "Sch\u00f6n ist's.\n".repeat(20));
 
-        TextCorpus corpus = TextCorpus.fromFile(file, null);
+        Corpus corpus = Corpora.open(file.toString(), null, null, Tokens.options(folder, 1337));
 
         assertEquals(file + ": 260 characters, 12 distinct, 234 train / 26 val tokens", corpus.describe());
         assertEquals(0, corpus.unknownCount());
@@ -176,7 +176,7 @@ class TextCorpusTest {
         bytes[good.length + 1] = (byte) 0x28; // ...followed by "(" instead of a continuation byte
         Path file = Files.write(folder.resolve("latin1.txt"), bytes);
 
-        CorpusException e = assertThrows(CorpusException.class, () -> TextCorpus.fromFile(file, null));
+        CorpusException e = assertThrows(CorpusException.class, () -> Corpora.open(file.toString(), null, null, Tokens.options(folder, 1337)));
 
         // 11 bytes of line 1, 15 of line 2 (the e-acute takes two), 6 of line 3: the bad byte is at 32.
         assertEquals("corpus file " + file + " is not valid UTF-8: byte 0xC3 at byte offset 32 (line 3) does not decode",
@@ -187,7 +187,7 @@ class TextCorpusTest {
     void aMissingFileIsNamed() {
         Path file = folder.resolve("absent.txt");
 
-        CorpusException e = assertThrows(CorpusException.class, () -> TextCorpus.fromFile(file, null));
+        CorpusException e = assertThrows(CorpusException.class, () -> Corpora.open(file.toString(), null, null, Tokens.options(folder, 1337)));
 
         assertEquals("corpus file " + file + " does not exist", e.getMessage());
     }
@@ -196,7 +196,7 @@ class TextCorpusTest {
     void anEmptyFileIsNamed() throws IOException {
         Path file = Files.createFile(folder.resolve("empty.txt"));
 
-        CorpusException e = assertThrows(CorpusException.class, () -> TextCorpus.fromFile(file, null));
+        CorpusException e = assertThrows(CorpusException.class, () -> Corpora.open(file.toString(), null, null, Tokens.options(folder, 1337)));
 
         assertEquals("corpus " + file + " is empty", e.getMessage());
     }

@@ -9,14 +9,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Random;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class CsvCorpusTest {
+class CsvSourceTest {
 
     private static final long BOS = Vocabulary.BOS;
     private static final long PAD = Vocabulary.PAD;
@@ -29,46 +32,73 @@ class CsvCorpusTest {
     void eachRowIsADocumentBetweenBoundaryTokens() throws IOException {
         Path file = csv("id,text\n1,ab\n2,ba\n");
 
-        CsvCorpus corpus = CsvCorpus.fromFile(file, "text", null);
+        Corpus corpus = open(file, "text", null);
 
         // <s>=0 <pad>=1 </s>=2 <unk>=3 a=4 b=5
         assertEquals(6, corpus.vocabulary().size());
-        assertArrayEquals(new int[] {0, 4, 5, 2}, corpus.tokens(Split.TRAIN));
-        assertArrayEquals(new int[] {0, 5, 4, 2}, corpus.tokens(Split.VAL));
+        int[] train = Tokens.of(corpus, Split.TRAIN);
+        int[] val = Tokens.of(corpus, Split.VAL);
+        assertEquals(4, train.length);
+        assertArrayEquals(new int[] {0, 4, 5, 2, 0, 5, 4, 2}, train[1] == 4 ? Tokens.all(corpus) : concat2(val, train));
     }
 
     @Test
     void splitsNinetyTenByRows() throws IOException {
         Path file = csv("n\n" + IntStream.range(0, 25).mapToObj(i -> "row" + i).collect(Collectors.joining("\n")));
 
-        CsvCorpus corpus = CsvCorpus.fromFile(file, "n", null);
+        Corpus corpus = open(file, "n", null);
 
         assertEquals(file + " column \"n\": 25 rows, 115 characters, 13 distinct, 22 train / 3 val documents",
                 corpus.describe());
-        assertEquals("row22row23row24", corpus.vocabulary().decode(corpus.tokens(Split.VAL)));
+        List<String> train = Tokens.documents(corpus, Split.TRAIN);
+        List<String> val = Tokens.documents(corpus, Split.VAL);
+        assertEquals(3, val.size());
+        List<String> all = new ArrayList<>(train);
+        all.addAll(val);
+        all.sort(Comparator.comparingInt((String row) -> Integer.parseInt(row.substring(3))));
+        assertEquals(IntStream.range(0, 25).mapToObj(i -> "row" + i).toList(), all);
+        assertEquals(train.stream().sorted(Comparator.comparingInt((String row) -> Integer.parseInt(row.substring(3)))).toList(),
+                train, "each split keeps the file's order");
+    }
+
+    @Test
+    void theSeedChoosesTheValRowsReproducibly() throws IOException {
+        Path file = csv("n\n" + IntStream.range(0, 40).mapToObj(i -> "row" + i).collect(Collectors.joining("\n")));
+
+        List<String> first = Tokens.documents(openWithSeed(file, 1), Split.VAL);
+        List<String> again = Tokens.documents(openWithSeed(file, 1), Split.VAL);
+        List<String> other = Tokens.documents(openWithSeed(file, 2), Split.VAL);
+
+        assertEquals(4, first.size());
+        assertEquals(first, again);
+        assertFalse(first.equals(other), "another seed, another split: " + first + " and " + other);
+    }
+
+    private Corpus openWithSeed(Path file, long seed) {
+        return Corpora.open(file.toString(), "n", null, Tokens.options(folder, seed));
     }
 
     @Test
     void tenRowsGiveOneToVal() throws IOException {
         Path file = csv("n\n" + "x\n".repeat(10));
 
-        assertTrue(CsvCorpus.fromFile(file, "n", null).describe().endsWith("9 train / 1 val documents"));
+        assertTrue(open(file, "n", null).describe().endsWith("9 train / 1 val documents"));
     }
 
     @Test
     void aSingleRowIsUsedByBothSplits() throws IOException {
         Path file = csv("text\nhi\n");
 
-        CsvCorpus corpus = CsvCorpus.fromFile(file, "text", null);
+        Corpus corpus = open(file, "text", null);
 
-        assertArrayEquals(corpus.tokens(Split.TRAIN), corpus.tokens(Split.VAL));
+        assertArrayEquals(Tokens.of(corpus, Split.TRAIN), Tokens.of(corpus, Split.VAL));
         assertTrue(corpus.describe().endsWith("1 rows, 2 characters, 2 distinct, 1 train / 1 val documents"));
     }
 
     @Test
     void shortDocumentsArePaddedAndPaddingIsNotCounted() throws IOException {
         Path file = csv("text\nhi\n");
-        CsvCorpus corpus = CsvCorpus.fromFile(file, "text", null);
+        Corpus corpus = open(file, "text", null);
         long h = 4;
         long i = 5;
 
@@ -83,7 +113,7 @@ class CsvCorpusTest {
 
     @Test
     void aDocumentOfExactlyBlockSizePlusOneTokensFillsTheRow() throws IOException {
-        CsvCorpus corpus = CsvCorpus.fromFile(csv("text\nabc\n"), "text", null);
+        Corpus corpus = open(csv("text\nabc\n"), "text", null);
 
         Batch batch = corpus.batch(Split.TRAIN, 1, 4, new Random(0));
 
@@ -95,8 +125,8 @@ class CsvCorpusTest {
     @Test
     void longDocumentsGiveRandomWindowsWithShiftedTargets() throws IOException {
         String text = "abcdefghijklmnopqrstuvwxyz";
-        CsvCorpus corpus = CsvCorpus.fromFile(csv("text\n" + text + "\n"), "text", null);
-        int[] document = corpus.tokens(Split.TRAIN); // 28 tokens: <s>, a..z, </s>
+        Corpus corpus = open(csv("text\n" + text + "\n"), "text", null);
+        int[] document = Tokens.of(corpus, Split.TRAIN); // 28 tokens: <s>, a..z, </s>
 
         Batch batch = corpus.batch(Split.TRAIN, 16, 5, new Random(11));
 
@@ -115,7 +145,7 @@ class CsvCorpusTest {
     @Test
     void countedTargetsAddUpAcrossDocumentsOfDifferentLengths() throws IOException {
         Path file = csv("text\na\nabcdefghij\nab\nabc\nabcdefghij\nb\nba\nabcd\nc\nabcdefghij\n");
-        CsvCorpus corpus = CsvCorpus.fromFile(file, "text", null);
+        Corpus corpus = open(file, "text", null);
 
         Batch batch = corpus.batch(Split.TRAIN, 32, 8, new Random(5));
 
@@ -130,7 +160,7 @@ class CsvCorpusTest {
     @Test
     void theSameSeedGivesTheSameBatch() throws IOException {
         Path file = csv("text\none\ntwo\nthree\nfour\nfive\nsix\n");
-        CsvCorpus corpus = CsvCorpus.fromFile(file, "text", null);
+        Corpus corpus = open(file, "text", null);
 
         Batch first = corpus.batch(Split.TRAIN, 8, 3, new Random(9));
         Batch second = corpus.batch(Split.TRAIN, 8, 3, new Random(9));
@@ -145,20 +175,21 @@ class CsvCorpusTest {
     void quotedFieldsHoldCommasQuotesAndNewlines() throws IOException {
         Path file = csv("id,text\r\n1,\"He said \"\"hi\"\", then\nleft.\"\r\n2,plain\r\n");
 
-        CsvCorpus corpus = CsvCorpus.fromFile(file, "text", null);
+        Corpus corpus = open(file, "text", null);
 
-        assertEquals("He said \"hi\", then\nleft.", corpus.vocabulary().decode(corpus.tokens(Split.TRAIN)));
+        assertTrue(corpus.vocabulary().decode(Tokens.all(corpus)).contains("He said \"hi\", then\nleft."));
     }
 
     @Test
     void aGivenVocabularyCountsUnknownCharacters() throws IOException {
         Vocabulary vocabulary = Vocabulary.fromText("ab");
 
-        CsvCorpus corpus = CsvCorpus.fromFile(csv("text\nabc\ncab\n"), "text", vocabulary);
+        Corpus corpus = open(csv("text\nabc\ncab\n"), "text", vocabulary);
 
         assertEquals(vocabulary, corpus.vocabulary());
         assertEquals(2, corpus.unknownCount());
-        assertArrayEquals(new int[] {0, 4, 5, 3, 2}, corpus.tokens(Split.TRAIN));
+        int[] abc = {0, 4, 5, 3, 2};
+        assertTrue(Arrays.equals(abc, Tokens.of(corpus, Split.TRAIN)) || Arrays.equals(abc, Tokens.of(corpus, Split.VAL)));
     }
 
     @Test
@@ -221,12 +252,22 @@ class CsvCorpusTest {
                 error(file, "t"));
     }
 
+    private Corpus open(Path file, String column, Vocabulary vocabulary) {
+        return Corpora.open(file.toString(), column, vocabulary, Tokens.options(folder, 1337));
+    }
+
     private Path csv(String content) throws IOException {
         return Files.writeString(folder.resolve("data.csv"), content);
     }
 
-    private static String error(Path file, String column) {
-        return assertThrows(CorpusException.class, () -> CsvCorpus.fromFile(file, column, null)).getMessage();
+    private String error(Path file, String column) {
+        return assertThrows(CorpusException.class, () -> open(file, column, null)).getMessage();
+    }
+
+    private static int[] concat2(int[] first, int[] second) {
+        int[] both = Arrays.copyOf(first, first.length + second.length);
+        System.arraycopy(second, 0, both, first.length, second.length);
+        return both;
     }
 
     private static long[] concat(long[] first, long[] second) {

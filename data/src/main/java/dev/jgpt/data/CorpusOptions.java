@@ -1,0 +1,22 @@
+package dev.jgpt.data;
+
+import java.nio.file.Path;
+
+/**
+ * Where and how corpora are fetched and prepared.
+ *
+ * @param downloadDir where downloaded corpora ({@code shakespeare}) are kept
+ * @param preparedDir where prepared token files are kept ({@code --prepared-dir})
+ * @param seed the seed that splits documents into train and val
+ * @param progress progress shown while preparing
+ */
+public record CorpusOptions(Path downloadDir, Path preparedDir, long seed, Progress progress) {
+
+    /** The default folder of prepared corpora, relative to the working directory. */
+    public static final Path DEFAULT_PREPARED_DIR = Path.of("data", "prepared");
+
+    /** Downloads into {@code data/}, prepares into {@link #DEFAULT_PREPARED_DIR}, silently. */
+    public static CorpusOptions defaults(long seed) {
+        return new CorpusOptions(Path.of("data"), DEFAULT_PREPARED_DIR, seed, Progress.SILENT);
+    }
+}
