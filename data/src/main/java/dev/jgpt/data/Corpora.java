@@ -35,6 +35,10 @@ public final class Corpora {
         if (data.equals(SHAKESPEARE)) {
             return TextCorpus.fromFile(Shakespeare.download(dataDir), vocabOrNull);
         }
+        if (csv && vocabOrNull != null && !vocabOrNull.hasSpecials()) {
+            throw new CorpusException("a CSV corpus needs the reserved tokens <s>, <pad> and </s>, which the model's"
+                    + " vocabulary lacks (it came without them): use a text file");
+        }
         if (csv) {
             return CsvCorpus.fromFile(Path.of(data), column, vocabOrNull);
         }
