@@ -5,9 +5,8 @@ import ai.djl.ndarray.NDManager;
 import dev.jgpt.data.Corpora;
 import dev.jgpt.data.Corpus;
 import dev.jgpt.data.Split;
-import dev.jgpt.train.Checkpoint;
-import dev.jgpt.train.CheckpointStore;
 import dev.jgpt.train.Evaluation;
+import dev.jgpt.train.SavedModel;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
@@ -23,7 +22,7 @@ import picocli.CommandLine.Option;
         description = "Loss and perplexity of a trained model on its validation split, or on a whole file.")
 final class EvalCommand implements Callable<Integer> {
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "A run folder (its best checkpoint is used) or one checkpoint folder.")
+    @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "A run folder (its best checkpoint is used), one checkpoint folder, or an export folder.")
     Path checkpoint;
 
     @Option(names = "--data", paramLabel = "PATH", description = "Evaluate on this whole UTF-8 text or CSV file instead of the run's val split.")
@@ -43,9 +42,12 @@ final class EvalCommand implements Callable<Integer> {
         if (batchSize <= 0) {
             throw new IllegalArgumentException("--batch-size must be > 0, got " + batchSize);
         }
-        Checkpoint loaded = CheckpointStore.open(checkpoint, "best");
-        String source = data != null ? data : loaded.config().data();
-        String csvColumn = column != null ? column : loaded.config().column();
+        SavedModel loaded = SavedModel.open(checkpoint, "best");
+        if (data == null && loaded.data() == null) {
+            throw new IllegalArgumentException(checkpoint + " does not name the corpus it was trained on: pass --data");
+        }
+        String source = data != null ? data : loaded.data();
+        String csvColumn = column != null ? column : loaded.column();
         Corpus corpus = Corpora.open(source, csvColumn, loaded.vocabulary(), Path.of("data"));
         int[] tokens = data != null ? wholeText(corpus) : corpus.tokens(Split.VAL);
         if (corpus.unknownCount() > 0) {

@@ -13,7 +13,7 @@ import picocli.CommandLine;
         mixinStandardHelpOptions = true,
         version = "jgpt 0.1.0",
         description = "Train and run small character-level GPT models.",
-        subcommands = {TrainCommand.class, SampleCommand.class, EvalCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, SampleCommand.class, EvalCommand.class, BenchCommand.class, ExportCommand.class, CommandLine.HelpCommand.class})
 public final class Jgpt implements Runnable {
 
     @CommandLine.Spec private CommandLine.Model.CommandSpec spec;
@@ -66,6 +66,6 @@ public final class Jgpt implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: train, sample, eval or bench");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: train, sample, eval, bench or export");
     }
 }

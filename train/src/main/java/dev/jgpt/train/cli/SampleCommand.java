@@ -4,9 +4,8 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import dev.jgpt.data.Vocabulary;
 import dev.jgpt.model.Gpt;
-import dev.jgpt.train.Checkpoint;
-import dev.jgpt.train.CheckpointStore;
 import dev.jgpt.train.Sampler;
+import dev.jgpt.train.SavedModel;
 import dev.jgpt.train.SingleThread;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -28,10 +27,10 @@ final class SampleCommand implements Callable<Integer> {
 
     static final String RULE = "---------------";
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "A run folder (its best checkpoint is used) or one checkpoint folder.")
+    @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "A run folder (its best checkpoint is used), one checkpoint folder, or an export folder.")
     Path checkpoint;
 
-    @Option(names = "--start", paramLabel = "TEXT|FILE:path", description = "Text to continue; FILE:path reads it from a file (default: <s>, a fresh start).")
+    @Option(names = "--start", paramLabel = "TEXT|FILE:path", description = "Text to continue; FILE:path reads it from a file (default: <s>, a fresh start; a newline for a vocabulary without <s>).")
     String start = "";
 
     @Option(names = "--num-samples", description = "Samples to draw (default: ${DEFAULT-VALUE}).")
@@ -66,12 +65,12 @@ final class SampleCommand implements Callable<Integer> {
         SingleThread.beforeEngineStarts();
         checkOptions();
         PrintStream out = System.out;
-        Checkpoint loaded = CheckpointStore.open(checkpoint, "best");
+        SavedModel loaded = SavedModel.open(checkpoint, "best");
         Vocabulary vocabulary = loaded.vocabulary();
         int[] context = context(vocabulary);
         try (NDManager manager = NDManager.newBaseManager(Device.fromName(device))) {
             Gpt gpt = loaded.loadModel(manager);
-            Sampler sampler = new Sampler(gpt, manager, !noKvCache, !ignoreEos);
+            Sampler sampler = new Sampler(gpt, manager, !noKvCache, !ignoreEos && vocabulary.hasSpecials());
             Random random = new Random(seed);
             for (int n = 0; n < numSamples; n++) {
                 int[] generated = sampler.generate(context, maxNewTokens, temperature, topK, topP, random);
@@ -104,8 +103,8 @@ final class SampleCommand implements Callable<Integer> {
             }
             text = Files.readString(file, StandardCharsets.UTF_8);
         }
-        if (text.isEmpty()) {
-            return new int[] {Vocabulary.BOS};
+        if (text.isEmpty()) { // <s>; without reserved tokens, a newline as nanoGPT's sample.py, or id 0
+            return new int[] {vocabulary.hasSpecials() ? Vocabulary.BOS : Math.max(0, vocabulary.tokens().indexOf("\n"))};
         }
         Vocabulary.Encoded encoded = vocabulary.encode(text);
         if (encoded.unknownCount() > 0) {
