@@ -5,7 +5,8 @@
 
 writes EXPORT_DIR/model.safetensors (F32, nanoGPT's tensor names), config.json (nanoGPT's
 architecture: learned positions, tied weights, unscaled embedding, no padding id) and vocab.json
-(meta.pkl's itos in id order, as it is: nanoGPT's character vocabulary has no reserved tokens).
+(meta.pkl's itos in id order, as it is: nanoGPT's character vocabulary has no reserved tokens;
+one that came from jgpt keeps <s>, <pad>, </s>, <unk> and padding id 1).
 Needs Python 3 and PyTorch >= 1.13, nothing else. Character-level checkpoints with bias=True only.
 """
 import argparse
@@ -17,6 +18,9 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from export_folder import Refusal, architecture, nanogpt_parameter_names, write_json, write_safetensors  # noqa: E402
+
+
+JGPT_RESERVED = ["<s>", "<pad>", "</s>", "<unk>"]
 
 
 def parse():
@@ -54,7 +58,8 @@ def main():
         raise Refusal(f"{a.meta} is not a nanoGPT meta.pkl: it has no 'itos'")
     itos = meta["itos"]
     tokens = [itos.get(i) for i in range(len(itos))]
-    if any(not isinstance(t, str) or len(t) != 1 for t in tokens):
+    reserved = tokens[:4] == JGPT_RESERVED  # a vocabulary that came from jgpt through to_nanogpt.py keeps them
+    if any(not isinstance(t, str) or len(t) != 1 for t in tokens[4 if reserved else 0:]):
         raise Refusal(f"{a.meta}: every token must be one character (a character-level vocabulary)")
     if len(tokens) != args["vocab_size"]:
         raise Refusal(f"{a.meta} holds {len(tokens)} tokens but the checkpoint's vocab_size is {args['vocab_size']}")
@@ -75,7 +80,7 @@ def main():
     os.makedirs(a.out, exist_ok=True)
     write_safetensors(os.path.join(a.out, "model.safetensors"), {n: state[n] for n in names})
     config = architecture(args["n_layer"], args["n_head"], args["n_embd"], args["block_size"], len(tokens),
-                          float(args.get("dropout", 0.0)), "learned", True, False, None)
+                          float(args.get("dropout", 0.0)), "learned", True, False, 1 if reserved else None)
     best = ckpt.get("best_val_loss")
     config["training"] = {"iter": int(ckpt.get("iter_num", 0)),
                           "best_val_loss": None if best is None else float(best)}

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** Export folders: what jgpt writes reads back as the same model; what is damaged is refused in one line. */
 class ExportFolderTest {
 
-    private static final TextCorpus TEXT = TextCorpus.fromText("tiny", "abc abd. bad cab.\n".repeat(40), null);
+    static final TextCorpus TEXT = TextCorpus.fromText("tiny", "abc abd. bad cab.\n".repeat(40), null);
 
     @TempDir Path dir;
 
