@@ -84,7 +84,10 @@ class JgptGPT(nn.Module):
         x = self.drop(self.transformer.wte(idx) * self.scale + pos)  # (B, T, C)
         for block in self.transformer.h:
             x = block(x)
-        logits = self.lm_head(self.transformer.ln_f(x))  # (B, T, vocab)
+        hidden = self.transformer.ln_f(x)
+        if self.config["tie_weights"] and self.config["scale_embedding"]:
+            hidden = hidden / self.scale  # a tied head on a scaled embedding divides by sqrt(C)
+        logits = self.lm_head(hidden)  # (B, T, vocab)
         if targets is None:
             return logits, None
         flat = targets.reshape(-1)

@@ -30,7 +30,9 @@ import java.util.Map;
  *
  * <p>Linear weights start as N(0, 0.02), residual projections as N(0, 0.02/sqrt(2·n_layer)) (or
  * 0.02 with the plain init), biases at zero; the token embedding keeps its own init. With {@code
- * tieWeights} the head reuses the token embedding's weight.
+ * tieWeights} the head reuses the token embedding's weight; when the embedding is scaled by
+ * sqrt(n_embd), the head takes the final hidden state divided by sqrt(n_embd) (nanoGPT's unscaled
+ * embedding takes it as it is).
  *
  * <p>{@link #namedParameters} names every parameter as nanoGPT does, for export and import.
  */
@@ -110,9 +112,17 @@ public class Gpt extends AbstractBlock {
         if (head != null) {
             return head.forward(parameterStore, new NDList(hidden), training).singletonOrThrow(); // (B, T, vocab)
         }
+        // Tied head. The input added each token's row times sqrt(d), and rows have norm ~1, so a
+        // position's hidden state points along its own token's row: unscaled, that token's logit
+        // starts near sqrt(d) and the first loss far above ln(vocab). Dividing by sqrt(d) starts
+        // every logit near 0, as the untied head's N(0, 0.02) weights do. nanoGPT's unscaled rows
+        // (N(0, 0.02)) start near 0 as they are, and its head divides by nothing.
         Parameter tokenWeight = embedding.getToken().getWeight();
         NDArray weight = parameterStore.getValue(tokenWeight, hidden.getDevice(), training);
-        return hidden.getNDArrayInternal().linear(hidden, weight, null).singletonOrThrow();
+        NDArray scaled = config.scaleEmbedding()
+                ? hidden.mul(Scalars.of(hidden, (float) (1 / Math.sqrt(config.nEmbd()))))
+                : hidden;
+        return scaled.getNDArrayInternal().linear(scaled, weight, null).singletonOrThrow(); // (B, T, vocab)
     }
 
     /** {@inheritDoc} */

@@ -129,14 +129,16 @@ class GptTest {
 
     @Test
     void initialLossIsNearLogVocabulary() {
-        for (GptConfig.Positions positions : GptConfig.Positions.values()) {
-            GptConfig config = new GptConfig(65, 32, 4, 4, 128, 0f, positions, false);
-            Gpt gpt = initialized(config);
-            NDArray tokens = randomTokens(config, 8, 32);
-            NDArray logits = gpt.logits(new ParameterStore(manager, false), tokens, false).reshape(-1, 65);
-            NDArray targets = randomTokens(config, 8, 32).reshape(-1);
-            float loss = logits.logSoftmax(1).mul(targets.oneHot(65)).sum(new int[] {1}).neg().mean().getFloat();
-            assertEquals(Math.log(65), loss, 0.15, positions + " positions");
+        for (boolean tied : new boolean[] {false, true}) {
+            for (GptConfig.Positions positions : GptConfig.Positions.values()) {
+                GptConfig config = new GptConfig(65, 32, 4, 4, 128, 0f, positions, tied);
+                Gpt gpt = initialized(config);
+                NDArray tokens = randomTokens(config, 8, 32);
+                NDArray logits = gpt.logits(new ParameterStore(manager, false), tokens, false).reshape(-1, 65);
+                NDArray targets = randomTokens(config, 8, 32).reshape(-1);
+                float loss = logits.logSoftmax(1).mul(targets.oneHot(65)).sum(new int[] {1}).neg().mean().getFloat();
+                assertEquals(Math.log(65), loss, 0.15, positions + " positions, tied " + tied);
+            }
         }
     }
 

@@ -17,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -30,6 +31,7 @@ import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 
 /**
@@ -61,7 +63,7 @@ public final class CheckpointStore {
         Path temporary = null;
         try {
             Files.createDirectories(runDir);
-            temporary = Files.createTempDirectory(runDir, ".tmp-ckpt-");
+            temporary = newTemporaryFolder();
             writeSynced(temporary.resolve(Checkpoint.MODEL), gpt::saveParameters);
             writeSynced(temporary.resolve(Checkpoint.OPTIMIZER), optimizer::save);
             vocabulary.save(temporary.resolve(Checkpoint.VOCAB));
@@ -88,7 +90,7 @@ public final class CheckpointStore {
                 pointLink(BEST, target);
             }
             syncDirectory(runDir);
-            prune();
+            prune(config.keepCheckpoints());
             return target;
         } catch (IOException | RuntimeException e) {
             deleteQuietly(temporary);
@@ -108,7 +110,7 @@ public final class CheckpointStore {
         try {
             state = JsonParser.parseString(Files.readString(stateFile, StandardCharsets.UTF_8)).getAsJsonObject();
         } catch (IOException | JsonParseException | IllegalStateException e) {
-            throw new CheckpointException("checkpoint " + dir + " has no readable state.json: " + e.getMessage(), e);
+            throw new CheckpointException("checkpoint " + dir + " has no readable state.json: " + JsonError.describe(e), e);
         }
         if (!state.has("format") || state.get("format").getAsInt() != FORMAT) {
             throw new CheckpointException("checkpoint " + dir + " has format " + state.get("format") + "; this jgpt reads format " + FORMAT);
@@ -133,7 +135,7 @@ public final class CheckpointStore {
             Vocabulary vocabulary = Vocabulary.load(dir.resolve(Checkpoint.VOCAB));
             return new Checkpoint(dir, state.get("iter").getAsInt(), bestValLoss, config, vocabulary);
         } catch (JsonParseException | IllegalArgumentException | NullPointerException | CorpusException e) {
-            throw new CheckpointException("checkpoint " + dir + " has an invalid state.json: " + e.getMessage(), e);
+            throw new CheckpointException("checkpoint " + dir + " has an invalid state.json: " + JsonError.describe(e), e);
         }
     }
 
@@ -174,8 +176,26 @@ public final class CheckpointStore {
         Files.move(fresh, link, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
-    /** Deletes checkpoints neither link names, and temporary folders of interrupted saves. */
-    private void prune() throws IOException {
+    /**
+     * A new temporary folder, made as any folder is (its mode from the umask), not 0700 as
+     * Files.createTempDirectory makes it: it becomes the checkpoint folder.
+     */
+    private Path newTemporaryFolder() throws IOException {
+        while (true) {
+            Path candidate = runDir.resolve(".tmp-ckpt-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+            try {
+                return Files.createDirectory(candidate);
+            } catch (FileAlreadyExistsException e) {
+                // a name already taken: draw another
+            }
+        }
+    }
+
+    /**
+     * Deletes temporary folders of interrupted saves, and checkpoints that neither link names and
+     * that are not among the {@code keep} newest ({@link TrainConfig#KEEP_ALL}: none).
+     */
+    private void prune(int keep) throws IOException {
         Set<Path> kept = new HashSet<>();
         for (String name : new String[] {LATEST, BEST}) {
             Path link = runDir.resolve(name);
@@ -183,13 +203,20 @@ public final class CheckpointStore {
                 kept.add(runDir.resolve(Files.readSymbolicLink(link)).normalize());
             }
         }
-        try (Stream<Path> entries = Files.list(runDir)) {
-            for (Path entry : entries.toList()) {
-                String name = entry.getFileName().toString();
-                boolean stale = name.startsWith("ckpt-") || name.startsWith(".tmp-ckpt-");
-                if (stale && !kept.contains(entry.normalize())) {
+        List<Path> entries;
+        try (Stream<Path> list = Files.list(runDir)) {
+            entries = list.map(Path::normalize).sorted(Comparator.reverseOrder()).toList(); // newest checkpoint first
+        }
+        int newer = 0;
+        for (Path entry : entries) {
+            String name = entry.getFileName().toString();
+            if (name.startsWith("ckpt-")) {
+                boolean recent = keep == TrainConfig.KEEP_ALL || newer++ < keep;
+                if (!recent && !kept.contains(entry)) {
                     deleteQuietly(entry);
                 }
+            } else if (name.startsWith(".tmp-ckpt-")) {
+                deleteQuietly(entry);
             }
         }
     }

@@ -9,12 +9,20 @@ import dev.jgpt.model.Gpt;
 import dev.jgpt.model.KvCache;
 import java.util.Arrays;
 import java.util.Random;
+import java.util.function.IntConsumer;
 
 /**
  * Generates text from a trained model one token at a time, as nanoGPT's sample.py: the last
  * position's logits are divided by the temperature, cut to the top-k and to the top-p nucleus, and
  * the next token is drawn with a seeded Java RNG (DJL's randomMultinomial is not supported by the
  * PyTorch engine). A sample ends early at {@code </s>} unless told to ignore it.
+ *
+ * <p>Only characters and {@code </s>} are drawn: {@code <s>}, {@code <pad>} and {@code <unk>} are
+ * never a training target, so whatever probability the model gives them is noise, and they are
+ * left out of the draw; so is {@code </s>} when a sample must not end early. Every drawn token
+ * but the final {@code </s>} is therefore one character of text. A model without a padding id has
+ * a vocabulary without reserved tokens (nanoGPT's, from an export folder): every id is a character
+ * and may be drawn.
  *
  * <p>The model sees a window of at most block_size tokens. With the KV cache (the default) each
  * new token costs one position's worth of compute. When the text outgrows the window, the window
@@ -30,17 +38,22 @@ public final class Sampler {
     private final ParameterStore parameterStore;
     private final boolean useCache;
     private final boolean stopAtEos;
+    private final boolean reservedTokens; // ids 0 to 3 are <s>, <pad>, </s>, <unk>
 
     /**
      * A sampler that runs {@code gpt} in {@code manager}, with or without a KV cache, and ends a
      * sample at {@code </s>} or always generates the number of tokens asked for.
      */
     public Sampler(Gpt gpt, NDManager manager, boolean useCache, boolean stopAtEos) {
+        reservedTokens = gpt.config().paddingIdx() != null;
+        if (reservedTokens && gpt.config().vocabSize() <= Vocabulary.UNK + 1) {
+            throw new IllegalArgumentException("the model's vocabulary holds no character to draw");
+        }
         this.gpt = gpt;
         this.manager = manager;
         this.parameterStore = new ParameterStore(manager, false);
         this.useCache = useCache;
-        this.stopAtEos = stopAtEos;
+        this.stopAtEos = stopAtEos && reservedTokens;
     }
 
     /**
@@ -51,6 +64,15 @@ public final class Sampler {
      * @param topP keep the smallest set of tokens whose probabilities add up to at least p; 1 keeps all
      */
     public int[] generate(int[] context, int maxNewTokens, float temperature, int topK, float topP, Random random) {
+        return generate(context, maxNewTokens, temperature, topK, topP, random, id -> {});
+    }
+
+    /**
+     * As {@link #generate(int[], int, float, int, float, Random)}, handing each new id to {@code
+     * onToken} as soon as it is drawn, so that a caller can print text as it comes.
+     */
+    public int[] generate(
+            int[] context, int maxNewTokens, float temperature, int topK, float topP, Random random, IntConsumer onToken) {
         int blockSize = gpt.config().blockSize();
         int keep = Math.max(1, blockSize / 2);
         int[] tokens = Arrays.copyOf(context, context.length + maxNewTokens);
@@ -69,8 +91,10 @@ public final class Sampler {
                         cache != null
                                 ? lastLogits(tokens, windowStart + cache.length(), length, cache)
                                 : lastLogits(tokens, windowStart, length, null);
+                leaveOutOfDraw(logits);
                 int next = draw(logits, temperature, topK, topP, random);
                 tokens[length++] = next;
+                onToken.accept(next);
                 if (stopAtEos && next == Vocabulary.EOS) {
                     break;
                 }
@@ -97,7 +121,20 @@ public final class Sampler {
         }
     }
 
-    /** Draws one id from the logits after temperature, top-k and top-p. */
+    /** Gives the tokens that are not to be drawn (see the class comment) a logit of minus infinity. */
+    private void leaveOutOfDraw(float[] logits) {
+        if (!reservedTokens) {
+            return;
+        }
+        logits[Vocabulary.BOS] = Float.NEGATIVE_INFINITY;
+        logits[Vocabulary.PAD] = Float.NEGATIVE_INFINITY;
+        logits[Vocabulary.UNK] = Float.NEGATIVE_INFINITY;
+        if (!stopAtEos) {
+            logits[Vocabulary.EOS] = Float.NEGATIVE_INFINITY;
+        }
+    }
+
+    /** Draws one id from the logits after temperature, top-k and top-p; a logit of -inf is never drawn. */
     static int draw(float[] logits, float temperature, int topK, float topP, Random random) {
         int vocab = logits.length;
         Integer[] order = new Integer[vocab];
@@ -113,6 +150,9 @@ public final class Sampler {
         for (int r = 0; r < kept; r++) {
             weights[r] = Math.exp(logits[order[r]] / temperature - max);
             total += weights[r];
+        }
+        while (kept > 1 && weights[kept - 1] == 0) {
+            kept--; // so that rounding at the end of the loop below cannot land on a left-out token
         }
         if (topP < 1) {
             double cumulative = 0;

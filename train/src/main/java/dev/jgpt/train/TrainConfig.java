@@ -40,12 +40,19 @@ public record TrainConfig(
         int evalInterval,
         int evalIters,
         int logInterval,
+        int keepCheckpoints,
         long seed,
         String device) {
 
     /** Keys a resumed run may change; every other key must match the checkpoint. */
     public static final List<String> CHANGEABLE_ON_RESUME =
-            List.of("max-iters", "eval-interval", "eval-iters", "log-interval", "out-dir", "device");
+            List.of("max-iters", "eval-interval", "eval-iters", "log-interval", "keep-checkpoints", "out-dir", "device");
+
+    /** {@link #keepCheckpoints} that keeps every checkpoint. */
+    public static final int KEEP_ALL = 0;
+
+    /** How many of the newest checkpoints a run keeps unless told otherwise (best is kept besides). */
+    public static final int DEFAULT_KEEP_CHECKPOINTS = 3;
 
     private static final Gson GSON =
             new GsonBuilder()
@@ -54,8 +61,24 @@ public record TrainConfig(
                     .setPrettyPrinting()
                     .create();
 
-    /** Checks every number; a bad one gets a message naming the flag and the value. */
+    /**
+     * Checks every number, the model's shape included, so that a bad one is reported before any
+     * corpus is read; a bad one gets a message naming the flag and the value.
+     */
     public TrainConfig {
+        positive("n-layer", nLayer);
+        positive("n-head", nHead);
+        positive("n-embd", nEmbd);
+        positive("block-size", blockSize);
+        if (nEmbd % nHead != 0) {
+            throw new IllegalArgumentException("--n-embd must be a multiple of --n-head, got " + nEmbd + " and " + nHead);
+        }
+        if (!(dropout >= 0 && dropout < 1)) {
+            throw new IllegalArgumentException("--dropout must be in [0, 1), got " + dropout);
+        }
+        if (keepCheckpoints < 0) {
+            throw new IllegalArgumentException("--keep-checkpoints must be at least 1, or all, got " + keepCheckpoints);
+        }
         positive("batch-size", batchSize);
         positive("max-iters", maxIters);
         positive("grad-accum", gradAccum);
@@ -118,8 +141,12 @@ public record TrainConfig(
         return GSON.toJson(this);
     }
 
-    /** Reads a config saved by {@link #toJson}. */
+    /** Reads a config saved by {@link #toJson}; a key that older checkpoints lack gets its default. */
     public static TrainConfig fromJson(JsonElement json) {
+        if (json != null && json.isJsonObject() && !json.getAsJsonObject().has("keep-checkpoints")) {
+            json = json.deepCopy();
+            json.getAsJsonObject().addProperty("keep-checkpoints", DEFAULT_KEEP_CHECKPOINTS);
+        }
         return GSON.fromJson(json, TrainConfig.class);
     }
 }

@@ -48,9 +48,12 @@ class SamplerTest {
         }
     }
 
-    /** A sample ends at the first </s>, unless told to ignore it, as the benchmark does. */
+    /**
+     * A sample ends at the first </s>, unless told to ignore it, as the benchmark does; <s>, <pad>
+     * and <unk> are never drawn, nor </s> when it is ignored: every other token is a character.
+     */
     @Test
-    void endsAtEosUnlessToldToIgnoreIt() {
+    void endsAtEosUnlessToldToIgnoreItAndDrawsNoOtherSpecialToken() {
         try (NDManager manager = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(4);
             Gpt gpt = new Gpt(new GptConfig(6, 8, 1, 1, 8, 0f, GptConfig.Positions.SINUSOIDAL, false));
@@ -61,8 +64,32 @@ class SamplerTest {
 
             assertTrue(stopped.length < 200, "6 tokens at temperature 2 draw </s> within 200: " + stopped.length);
             assertEquals(Vocabulary.EOS, stopped[stopped.length - 1]);
+            assertTrue(Arrays.stream(stopped, 0, stopped.length - 1).allMatch(id -> id > Vocabulary.UNK), Arrays.toString(stopped));
             assertEquals(200, full.length);
-            assertArrayEquals(stopped, Arrays.copyOf(full, stopped.length), "the same draws up to </s>");
+            assertTrue(Arrays.stream(full).allMatch(id -> id > Vocabulary.UNK), Arrays.toString(full));
+        }
+    }
+
+    /** Each id reaches the caller as soon as it is drawn, in order, so that text can be printed as it comes. */
+    @Test
+    void handsEachTokenOverAsItIsDrawn() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Engine.getInstance().setRandomSeed(4);
+            Gpt gpt = new Gpt(new GptConfig(12, 8, 1, 1, 8, 0f, GptConfig.Positions.SINUSOIDAL, false));
+            gpt.initialize(manager, DataType.FLOAT32, new Shape(1, 8));
+            java.util.List<Integer> seen = new java.util.ArrayList<>();
+            int[] drawn = new Sampler(gpt, manager, true, false).generate(new int[] {5}, 30, 1f, 0, 1f, new Random(2), seen::add);
+            assertArrayEquals(drawn, seen.stream().mapToInt(Integer::intValue).toArray());
+        }
+    }
+
+    @Test
+    void neverDrawsAMinusInfinityLogit() {
+        float[] logits = {Float.NEGATIVE_INFINITY, 3f, Float.NEGATIVE_INFINITY, 1f};
+        Random random = new Random(5);
+        for (int i = 0; i < 10_000; i++) {
+            int id = Sampler.draw(logits, 1f, 0, 1f, random);
+            assertTrue(id == 1 || id == 3, "drew " + id);
         }
     }
 

@@ -15,12 +15,14 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code jgpt bench}: times training steps and sampling for a config, after a warm-up, and prints
@@ -46,6 +48,21 @@ final class BenchCommand implements Callable<Integer> {
     int sampleTokens = 500;
 
     @Mixin TrainOptions options;
+
+    /**
+     * Train's flags that bench has no use for: it writes no files, runs --warmup and --iters steps
+     * whatever the schedule, and never evaluates. They are removed from its command line (and
+     * help), so that a user who types one is told instead of ignored.
+     */
+    private static final List<String> TRAINING_ONLY =
+            List.of("--out-dir", "--max-iters", "--warmup-iters", "--eval-interval", "--eval-iters", "--log-interval", "--keep-checkpoints");
+
+    /** Removes {@link #TRAINING_ONLY} from bench's {@code spec}, where the shared options put them. */
+    static void dropTrainingOnlyOptions(CommandLine.Model.CommandSpec spec) {
+        for (String flag : TRAINING_ONLY) {
+            spec.remove(spec.findOption(flag));
+        }
+    }
 
     @Override
     public Integer call() {
@@ -90,12 +107,12 @@ final class BenchCommand implements Callable<Integer> {
 
         PrintStream out = System.out;
         out.printf(Locale.ROOT, "model            %s, %,d parameters%n", describe(model), parameters);
-        out.printf(Locale.ROOT, "training         %.2f ms/iter (median of %d after %d warm-up), %,.0f tokens/s%n", medianMs, iters, warmup, tokensPerSecond);
-        out.printf(Locale.ROOT, "compute          %.3f GFLOP/iter, %.1f GFLOP/s achieved%n", flopsPerIter / 1e9, gflops);
-        if (sampleTokens > 0) {
+        if (sampleTokens > 0) { // sampling ran first, so it is printed first
             out.printf(Locale.ROOT, "sampling         %,.1f tokens/s (one sequence, %d new tokens, KV cache; median of %d after %.0f s of warm-up)%n",
                     sampleTokensPerSecond, sampleTokens, SAMPLE_RUNS, SAMPLE_WARMUP_SECONDS);
         }
+        out.printf(Locale.ROOT, "training         %.2f ms/iter (median of %d after %d warm-up), %,.0f tokens/s%n", medianMs, iters, warmup, tokensPerSecond);
+        out.printf(Locale.ROOT, "compute          %.3f GFLOP/iter, %.1f GFLOP/s achieved%n", flopsPerIter / 1e9, gflops);
         JsonObject json = new JsonObject();
         json.addProperty("impl", "jgpt");
         json.addProperty("params", parameters);

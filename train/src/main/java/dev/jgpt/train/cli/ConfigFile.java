@@ -4,12 +4,15 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import dev.jgpt.train.JsonError;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine;
@@ -17,19 +20,32 @@ import picocli.CommandLine;
 /**
  * {@code jgpt train --config FILE}: a JSON object whose keys are the train command's flag names
  * without dashes ({@code {"n-layer": 6, "lr": 0.0006}}). Its entries become flags placed before
- * the ones typed, so that typed flags win.
+ * the ones typed, so that typed flags win; a value picocli refuses is reported against the file's
+ * key, not against a flag the user never typed.
  */
 final class ConfigFile {
 
-    private ConfigFile() {}
+    private final Path file;
+    private final Map<String, String> values; // flag -> value, as read from the file
+    private final String[] expanded;
 
-    static String[] expand(String[] args, CommandLine cli) {
+    private ConfigFile(Path file, Map<String, String> values, String[] expanded) {
+        this.file = file;
+        this.values = values;
+        this.expanded = expanded;
+    }
+
+    /**
+     * The command line with the --config file's entries in front of the typed train flags; the
+     * arguments as they are when there is no --config.
+     *
+     * @throws IllegalArgumentException naming the file, and the key where there is one, if the file
+     *     is missing, is not a JSON object, or holds an unknown key or a value that is not a scalar
+     */
+    static ConfigFile expand(String[] args, CommandLine cli) {
         int train = Arrays.asList(args).indexOf("train");
-        if (train < 0) {
-            return args;
-        }
         Path file = null;
-        for (int i = train + 1; i < args.length; i++) {
+        for (int i = train + 1; train >= 0 && i < args.length; i++) {
             if (args[i].equals("--config") && i + 1 < args.length) {
                 file = Path.of(args[i + 1]);
             } else if (args[i].startsWith("--config=")) {
@@ -37,26 +53,50 @@ final class ConfigFile {
             }
         }
         if (file == null) {
-            return args;
+            return new ConfigFile(null, Map.of(), args);
         }
         CommandLine.Model.CommandSpec spec = cli.getSubcommands().get("train").getCommandSpec();
-        List<String> expanded = new ArrayList<>(Arrays.asList(args).subList(0, train + 1));
+        Map<String, String> values = new LinkedHashMap<>();
         for (Map.Entry<String, JsonElement> entry : read(file).entrySet()) {
             String flag = "--" + entry.getKey();
             JsonElement value = entry.getValue();
             if (spec.findOption(flag) == null || flag.equals("--config")) {
-                throw new IllegalArgumentException(file + ": unknown key '" + entry.getKey() + "' (keys are train's flag names, like \"n-layer\")");
+                throw new IllegalArgumentException(file + ": unknown key \"" + entry.getKey() + "\" (keys are train's flag names, like \"n-layer\")");
             }
             if (value.isJsonNull()) {
                 continue;
             }
             if (!value.isJsonPrimitive()) {
-                throw new IllegalArgumentException(file + ": the value of '" + entry.getKey() + "' must be a number, a string or a boolean, got " + value);
+                throw new IllegalArgumentException(file + ": the value of \"" + entry.getKey() + "\" must be a number, a string or a boolean, got " + value);
             }
-            expanded.add(flag + "=" + value.getAsString());
+            values.put(flag, value.getAsString());
         }
+        List<String> expanded = new ArrayList<>(Arrays.asList(args).subList(0, train + 1));
+        values.forEach((flag, value) -> expanded.add(flag + "=" + value));
         expanded.addAll(Arrays.asList(args).subList(train + 1, args.length));
-        return expanded.toArray(String[]::new);
+        return new ConfigFile(file, values, expanded.toArray(String[]::new));
+    }
+
+    /** The arguments to parse. */
+    String[] arguments() {
+        return expanded;
+    }
+
+    /**
+     * The one-line reason for a refused value that came from this file ("my.json: \"n-layer\":
+     * 'six' is not an int"), or null when the refused value was typed.
+     */
+    String blame(CommandLine.ParameterException error) {
+        if (!(error.getArgSpec() instanceof CommandLine.Model.OptionSpec option) || error.getValue() == null) {
+            return null;
+        }
+        String flag = option.longestName();
+        if (!error.getValue().equals(values.get(flag))) {
+            return null;
+        }
+        String prefix = "Invalid value for option '" + flag + "': ";
+        String problem = error.getMessage().startsWith(prefix) ? error.getMessage().substring(prefix.length()) : error.getMessage();
+        return file + ": \"" + flag.substring(2) + "\": " + problem;
     }
 
     private static JsonObject read(Path file) {
@@ -66,10 +106,12 @@ final class ConfigFile {
                 throw new IllegalArgumentException(file + ": a config file must hold one JSON object, got " + json);
             }
             return json.getAsJsonObject();
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException("config file " + file + " does not exist", e);
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read config file " + file + ": " + e, e);
+            throw new IllegalArgumentException("cannot read config file " + file + ": " + e.getMessage(), e);
         } catch (JsonParseException e) {
-            throw new IllegalArgumentException("config file " + file + " is not valid JSON: " + e.getMessage(), e);
+            throw new IllegalArgumentException("config file " + file + " is not valid JSON: " + JsonError.describe(e), e);
         }
     }
 }

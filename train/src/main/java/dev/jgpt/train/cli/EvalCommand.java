@@ -22,13 +22,13 @@ import picocli.CommandLine.Option;
         description = "Loss and perplexity of a trained model on its validation split, or on a whole file.")
 final class EvalCommand implements Callable<Integer> {
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "A run folder (its best checkpoint is used), one checkpoint folder, or an export folder.")
+    @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "A run folder (its latest checkpoint; DIR/best for the best one), one checkpoint folder, or an export folder.")
     Path checkpoint;
 
     @Option(names = "--data", paramLabel = "PATH", description = "Evaluate on this whole UTF-8 text or CSV file instead of the run's val split.")
     String data;
 
-    @Option(names = "--column", description = "CSV column holding the documents (default: the run's).")
+    @Option(names = "--column", description = "CSV column holding the documents (default: the run's, for a CSV file).")
     String column;
 
     @Option(names = "--batch-size", description = "Windows per forward pass (default: ${DEFAULT-VALUE}).")
@@ -42,12 +42,12 @@ final class EvalCommand implements Callable<Integer> {
         if (batchSize <= 0) {
             throw new IllegalArgumentException("--batch-size must be > 0, got " + batchSize);
         }
-        SavedModel loaded = SavedModel.open(checkpoint, "best");
+        SavedModel loaded = SavedModel.open(checkpoint, "latest");
         if (data == null && loaded.data() == null) {
             throw new IllegalArgumentException(checkpoint + " does not name the corpus it was trained on: pass --data");
         }
         String source = data != null ? data : loaded.data();
-        String csvColumn = column != null ? column : loaded.column();
+        String csvColumn = csvColumn(loaded.column());
         Corpus corpus = Corpora.open(source, csvColumn, loaded.vocabulary(), Path.of("data"));
         int[] tokens = data != null ? wholeText(corpus) : corpus.tokens(Split.VAL);
         if (corpus.unknownCount() > 0) {
@@ -66,6 +66,18 @@ final class EvalCommand implements Callable<Integer> {
                     loaded.iter());
         }
         return 0;
+    }
+
+    /**
+     * The CSV column to read: --column when typed (empty: none), else the run's own when the data
+     * is the run's or another CSV file; a text file has none, whatever the run was trained on.
+     */
+    private String csvColumn(String runColumn) {
+        if (column != null) {
+            return column.isEmpty() ? null : column;
+        }
+        boolean csv = data == null || data.toLowerCase(Locale.ROOT).endsWith(".csv");
+        return csv ? runColumn : null;
     }
 
     private static int[] wholeText(Corpus corpus) {

@@ -25,11 +25,24 @@ public final class Jgpt implements Runnable {
     /** Runs the command line and returns the exit code: 0 on success, 1 on a user error, 2 on a bad flag. */
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new Jgpt());
+        BenchCommand.dropTrainingOnlyOptions(cli.getSubcommands().get("bench").getCommandSpec());
         // A --config file's values come first in the argument list; flags given after them win.
         cli.setOverwrittenOptionsAllowed(true);
+        ConfigFile config;
+        try {
+            config = ConfigFile.expand(args, cli);
+        } catch (IllegalArgumentException error) {
+            cli.getErr().println("jgpt: " + error.getMessage());
+            return 1;
+        }
         cli.setParameterExceptionHandler(
                 (error, arguments) -> {
                     PrintWriter err = error.getCommandLine().getErr();
+                    String fromFile = config.blame(error);
+                    if (fromFile != null) {
+                        err.println("jgpt: " + fromFile); // a bad file is a user error, not a bad flag
+                        return 1;
+                    }
                     err.println("jgpt: " + error.getMessage());
                     err.println("Run 'jgpt " + subcommandName(error.getCommandLine()) + "--help' for the options.");
                     return 2;
@@ -42,14 +55,7 @@ public final class Jgpt implements Runnable {
                     commandLine.getErr().println("jgpt: " + error.getMessage());
                     return 1;
                 });
-        String[] expanded;
-        try {
-            expanded = ConfigFile.expand(args, cli);
-        } catch (IllegalArgumentException error) {
-            cli.getErr().println("jgpt: " + error.getMessage());
-            return 2;
-        }
-        return cli.execute(expanded);
+        return cli.execute(config.arguments());
     }
 
     private static String subcommandName(CommandLine commandLine) {

@@ -2,6 +2,7 @@ package dev.jgpt.train.cli;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import com.google.gson.Gson;
 import dev.jgpt.data.Vocabulary;
 import dev.jgpt.model.Gpt;
 import dev.jgpt.train.Sampler;
@@ -13,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
+import java.util.stream.Collectors;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -27,10 +29,10 @@ final class SampleCommand implements Callable<Integer> {
 
     static final String RULE = "---------------";
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "A run folder (its best checkpoint is used), one checkpoint folder, or an export folder.")
+    @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "A run folder (its latest checkpoint; DIR/best for the best one), one checkpoint folder, or an export folder.")
     Path checkpoint;
 
-    @Option(names = "--start", paramLabel = "TEXT|FILE:path", description = "Text to continue; FILE:path reads it from a file (default: <s>, a fresh start; a newline for a vocabulary without <s>).")
+    @Option(names = "--start", paramLabel = "TEXT|FILE:path", description = "Text to continue; FILE:path reads it from a file, FILE:- from standard input (default: a new line; <s> for a CSV-trained model).")
     String start = "";
 
     @Option(names = "--num-samples", description = "Samples to draw (default: ${DEFAULT-VALUE}).")
@@ -51,7 +53,7 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "The same seed gives the same text (default: ${DEFAULT-VALUE}).")
     long seed = 1337;
 
-    @Option(names = "--ignore-eos", description = "Always generate --max-new-tokens tokens; do not stop at </s>.")
+    @Option(names = "--ignore-eos", description = "Always generate --max-new-tokens characters; do not stop at </s> (a model trained on text never does).")
     boolean ignoreEos;
 
     @Option(names = "--no-kv-cache", description = "Recompute the whole window for every token (same text, slower).")
@@ -65,17 +67,27 @@ final class SampleCommand implements Callable<Integer> {
         SingleThread.beforeEngineStarts();
         checkOptions();
         PrintStream out = System.out;
-        SavedModel loaded = SavedModel.open(checkpoint, "best");
+        SavedModel loaded = SavedModel.open(checkpoint, "latest");
         Vocabulary vocabulary = loaded.vocabulary();
-        int[] context = context(vocabulary);
+        String prompt = prompt();
+        int[] context = prompt.isEmpty() ? freshStart(loaded) : encode(prompt, vocabulary);
         try (NDManager manager = NDManager.newBaseManager(Device.fromName(device))) {
             Gpt gpt = loaded.loadModel(manager);
-            Sampler sampler = new Sampler(gpt, manager, !noKvCache, !ignoreEos && vocabulary.hasSpecials());
+            // Text runs never saw </s>: like <unk>, it is left out of their draw.
+            boolean stopAtEos = !ignoreEos && loaded.column() != null;
+            Sampler sampler = new Sampler(gpt, manager, !noKvCache, stopAtEos);
             Random random = new Random(seed);
             for (int n = 0; n < numSamples; n++) {
-                int[] generated = sampler.generate(context, maxNewTokens, temperature, topK, topP, random);
-                out.println(vocabulary.decode(context) + vocabulary.decode(generated));
-                out.println(RULE);
+                if (n > 0) {
+                    out.println(RULE);
+                }
+                out.print(prompt); // as typed: a character the vocabulary lacks is shown, not its <unk>
+                out.flush();
+                sampler.generate(context, maxNewTokens, temperature, topK, topP, random, id -> {
+                    out.print(vocabulary.decode(id));
+                    out.flush();
+                });
+                out.println();
             }
         }
         return 0;
@@ -93,22 +105,52 @@ final class SampleCommand implements Callable<Integer> {
         }
     }
 
-    /** The ids of --start; characters the vocabulary lacks become <unk>, with one warning. */
-    private int[] context(Vocabulary vocabulary) throws IOException {
-        String text = start;
-        if (start.startsWith("FILE:")) {
-            Path file = Path.of(start.substring("FILE:".length()));
-            if (!Files.isRegularFile(file)) {
-                throw new IllegalArgumentException("--start file " + file + " does not exist");
+    /** The text of --start: as typed, or read from FILE:path, or from standard input with FILE:-. */
+    private String prompt() throws IOException {
+        if (!start.startsWith("FILE:")) {
+            return start;
+        }
+        String name = start.substring("FILE:".length());
+        if (name.equals("-")) {
+            return new String(System.in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        Path file = Path.of(name);
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("--start file " + file + " does not exist");
+        }
+        return Files.readString(file, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Where a sample starts without --start: a CSV run's documents begin with {@code <s>}, as in
+     * training; a text run never saw {@code <s>}, so it starts after a newline (else a space), as
+     * if at the start of a line.
+     */
+    private static int[] freshStart(SavedModel loaded) {
+        Vocabulary vocabulary = loaded.vocabulary();
+        if (loaded.column() == null || !vocabulary.hasSpecials()) {
+            for (String character : new String[] {"\n", " "}) {
+                int id = vocabulary.tokens().indexOf(character); // never a reserved token: those are longer
+                if (id >= 0) {
+                    return new int[] {id};
+                }
             }
-            text = Files.readString(file, StandardCharsets.UTF_8);
         }
-        if (text.isEmpty()) { // <s>; without reserved tokens, a newline as nanoGPT's sample.py, or id 0
-            return new int[] {vocabulary.hasSpecials() ? Vocabulary.BOS : Math.max(0, vocabulary.tokens().indexOf("\n"))};
-        }
-        Vocabulary.Encoded encoded = vocabulary.encode(text);
+        return new int[] {vocabulary.hasSpecials() ? Vocabulary.BOS : 0};
+    }
+
+    /** The ids of the prompt; characters the vocabulary lacks become <unk>, with one warning that names them. */
+    private static int[] encode(String prompt, Vocabulary vocabulary) {
+        Vocabulary.Encoded encoded = vocabulary.encode(prompt);
         if (encoded.unknownCount() > 0) {
-            System.err.println("warning: " + encoded.unknownCount() + " character(s) of --start are not in the model's vocabulary and were read as <unk>");
+            String missing = prompt.codePoints()
+                    .distinct()
+                    .mapToObj(Character::toString)
+                    .filter(c -> vocabulary.encode(c).unknownCount() > 0)
+                    .map(c -> new Gson().toJson(c))
+                    .collect(Collectors.joining(", "));
+            System.err.println("warning: " + encoded.unknownCount() + " character(s) of --start are not in the model's vocabulary ("
+                    + missing + ") and were read as <unk>");
         }
         return encoded.ids();
     }

@@ -2,6 +2,7 @@ package dev.jgpt.train.cli;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.jgpt.data.Corpora;
 import dev.jgpt.data.Corpus;
@@ -59,6 +60,11 @@ final class TrainCommand implements Callable<Integer> {
         if (resume) {
             Checkpoint checkpoint = CheckpointStore.open(runDir, "latest");
             TrainConfig config = resumedConfig(checkpoint.config(), requested);
+            if (config.maxIters() <= checkpoint.iter()) {
+                throw new IllegalArgumentException(
+                        "the run in " + runDir + " is already at iteration " + checkpoint.iter() + " (max-iters " + config.maxIters()
+                                + "): pass --max-iters above " + checkpoint.iter() + " to train further");
+            }
             corpus = Corpora.open(config.data(), config.column(), null, Path.of("data"));
             if (!corpus.vocabulary().equals(checkpoint.vocabulary())) {
                 throw new IllegalArgumentException(
@@ -72,7 +78,7 @@ final class TrainCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(
                         runDir + " already holds a run: pass --resume to continue it, or --out-dir to start another");
             }
-            SavedModel weights = initFrom == null ? null : SavedModel.open(initFrom, "best");
+            SavedModel weights = initFrom == null ? null : SavedModel.open(initFrom, "latest");
             TrainConfig config = weights == null ? requested : withArchitectureOf(weights, requested);
             corpus = Corpora.open(config.data(), config.column(), weights == null ? null : weights.vocabulary(), Path.of("data"));
             corpus.checkBlockSize(config.blockSize());
@@ -133,12 +139,20 @@ final class TrainCommand implements Callable<Integer> {
             }
             if (!TrainConfig.CHANGEABLE_ON_RESUME.contains(key)) {
                 throw new IllegalArgumentException(
-                        "--" + key + " " + typed.get(key) + " does not match the checkpoint's " + merged.get(key)
+                        "--" + key + " " + typed.get(key) + " does not match the checkpoint's " + shown(key, merged.get(key))
                                 + ": a resumed run keeps its settings (only " + String.join(", ", TrainConfig.CHANGEABLE_ON_RESUME) + " may change)");
             }
             merged.add(key, typed.get(key));
         }
         merged.addProperty("out-dir", requested.outDir());
         return TrainConfig.fromJson(merged);
+    }
+
+    /** A saved setting as the user knows it: an unset --data is the built-in stories. */
+    private static String shown(String key, JsonElement saved) {
+        if (saved == null || saved.isJsonNull()) {
+            return key.equals("data") ? "built-in stories" : "(unset)";
+        }
+        return saved.toString();
     }
 }

@@ -3,6 +3,7 @@ package dev.jgpt.train.cli;
 import dev.jgpt.train.TrainConfig;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** The knobs of a training run, shared by {@code jgpt train} and {@code jgpt bench}. */
 final class TrainOptions {
@@ -82,6 +83,10 @@ final class TrainOptions {
     @Option(names = "--log-interval", description = "Print and record a line every N iterations (default: ${DEFAULT-VALUE}).")
     int logInterval = 10;
 
+    @Option(names = "--keep-checkpoints", paramLabel = "N|all", converter = KeepCheckpoints.class,
+            description = "Keep the N newest checkpoints (and best), or all; older ones are deleted (default: " + TrainConfig.DEFAULT_KEEP_CHECKPOINTS + ").")
+    int keepCheckpoints = TrainConfig.DEFAULT_KEEP_CHECKPOINTS;
+
     @Option(names = "--seed", description = "Seed of weights, data order and dropout (default: ${DEFAULT-VALUE}).")
     long seed = 1337;
 
@@ -96,7 +101,7 @@ final class TrainOptions {
         return new TrainConfig(
                 data, column, runDir, nLayer, nHead, nEmbd, blockSize, batchSize, dropout, positions, tieWeights,
                 noScaleEmbedding, init, initFrom, lr, minLr, warmupIters, maxIters, weightDecay, beta1, beta2, gradClip, gradAccum,
-                evalInterval, evalIters, logInterval, seed, device);
+                evalInterval, evalIters, logInterval, keepCheckpoints, seed, device);
     }
 
     /** A run's default folder name: "stories", "shakespeare", or the data file's name without extension. */
@@ -107,6 +112,25 @@ final class TrainOptions {
         String file = Path.of(data).getFileName().toString();
         int dot = file.lastIndexOf('.');
         return dot > 0 ? file.substring(0, dot) : file;
+    }
+
+    /** {@code --keep-checkpoints}: a count of at least 1, or {@code all}. */
+    static final class KeepCheckpoints implements CommandLine.ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String value) {
+            if (value.equalsIgnoreCase("all")) {
+                return TrainConfig.KEEP_ALL;
+            }
+            try {
+                int count = Integer.parseInt(value);
+                if (count >= 1) {
+                    return count;
+                }
+            } catch (NumberFormatException ignored) {
+                // reported below
+            }
+            throw new CommandLine.TypeConversionException("'" + value + "' is neither a count of at least 1 nor 'all'");
+        }
     }
 
 }

@@ -60,7 +60,7 @@ class JgptCliTest {
         assertEquals(2, unknown.exitCode());
         assertTrue(unknown.err().startsWith("jgpt: Unknown options: '--n-layers'"), unknown.err());
 
-        assertUserError(jgpt("train", "--n-head", "3", "--out-dir", dir.resolve("a").toString()), "n_embd must be a multiple of n_head, got n_embd 128 and n_head 3");
+        assertUserError(jgpt("train", "--n-head", "3", "--out-dir", dir.resolve("a").toString()), "--n-embd must be a multiple of --n-head, got 128 and 3");
         assertUserError(jgpt("train", "--data", dir.resolve("missing.txt").toString(), "--out-dir", dir.resolve("b").toString()), "missing.txt");
         assertUserError(jgpt("sample", "--checkpoint", dir.resolve("none").toString()), "no checkpoint at");
         assertUserError(jgpt("sample", "--checkpoint", dir.toString(), "--temperature", "0"), "--temperature must be > 0, got 0.0");
@@ -71,8 +71,8 @@ class JgptCliTest {
         Path config = dir.resolve("config.json");
         Files.writeString(config, "{\"n-layers\": 2}");
         Run run = jgpt("train", "--config", config.toString());
-        assertEquals(2, run.exitCode());
-        assertTrue(run.err().contains("unknown key 'n-layers'"), run.err());
+        assertEquals(1, run.exitCode());
+        assertTrue(run.err().contains("unknown key \"n-layers\""), run.err());
     }
 
     @Test
@@ -105,7 +105,7 @@ class JgptCliTest {
         assertEquals(0, first.exitCode(), first.err());
         assertEquals(first.out(), second.out(), "the same seed gives the same text");
         assertNotEquals(first.out(), other.out());
-        assertEquals(2, first.out().lines().filter(SampleCommand.RULE::equals).count());
+        assertEquals(1, first.out().lines().filter(SampleCommand.RULE::equals).count(), "a rule between the two samples");
         assertTrue(first.out().startsWith("the c"), first.out());
 
         Run unknown = jgpt("sample", "--checkpoint", run.toString(), "--start", "the dog", "--max-new-tokens", "5", "--num-samples", "1");
