@@ -37,6 +37,10 @@ public final class Corpora {
         if (data == null || data.isEmpty()) {
             return StoryGenerator.corpus(vocabOrNull);
         }
+        if (vocabOrNull != null && !vocabOrNull.hasSpecials() && (csv || Files.isDirectory(Path.of(data)))) {
+            throw new CorpusException("documents (a CSV file or a folder) need the reserved tokens <s>, <pad> and </s>,"
+                    + " which the model's vocabulary lacks (it came without them): use a text file");
+        }
         return store(options).open(source(data, column, options), vocabOrNull, options.seed());
     }
 

@@ -115,14 +115,18 @@ final class PreparedCorpus implements Corpus {
         return new Batch(rows, blockSize, inputs, targets, countedTargets);
     }
 
-    /** Inputs are the window but its last token, targets the window but its first, padded; returns the targets. */
-    private static int fillRow(long[] inputs, long[] targets, int row, int blockSize, long[] window, int length) {
+    /**
+     * Inputs are the window but its last token, targets the window but its first, padded with
+     * {@code <pad>} (without one: inputs 0, after the text, and ignored targets); returns the targets.
+     */
+    private int fillRow(long[] inputs, long[] targets, int row, int blockSize, long[] window, int length) {
+        Integer paddingId = vocabulary.paddingId();
         int predicted = Math.max(0, length - 1);
         int offset = row * blockSize;
         System.arraycopy(window, 0, inputs, offset, predicted);
         System.arraycopy(window, 1, targets, offset, predicted);
-        Arrays.fill(inputs, offset + predicted, offset + blockSize, Vocabulary.PAD);
-        Arrays.fill(targets, offset + predicted, offset + blockSize, Vocabulary.PAD);
+        Arrays.fill(inputs, offset + predicted, offset + blockSize, paddingId == null ? 0 : paddingId);
+        Arrays.fill(targets, offset + predicted, offset + blockSize, paddingId == null ? Batch.IGNORED : paddingId);
         return predicted;
     }
 

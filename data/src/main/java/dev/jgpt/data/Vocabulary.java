@@ -26,6 +26,10 @@ import java.util.stream.IntStream;
  * id:     0     1       2      3       4     5    ...
  * token:  &lt;s&gt;   &lt;pad&gt;   &lt;/s&gt;   &lt;unk&gt;   "\n"  " "  ...
  * </pre>
+ *
+ * <p>A vocabulary that comes from elsewhere (nanoGPT's {@code meta.pkl}, through an export folder)
+ * may have no reserved tokens: then every id is a character, in the order given, and a character
+ * it lacks cannot be encoded ({@link #hasSpecials()} is false).
  */
 public final class Vocabulary {
 
@@ -44,11 +48,13 @@ public final class Vocabulary {
     private static final Gson MESSAGE_JSON = new GsonBuilder().disableHtmlEscaping().create();
 
     private final List<String> tokens;
+    private final boolean specials;
     private final Map<Integer, Integer> idOfCodePoint = new HashMap<>();
 
-    private Vocabulary(List<String> tokens) {
+    private Vocabulary(List<String> tokens, boolean specials) {
         this.tokens = List.copyOf(tokens);
-        for (int id = RESERVED.size(); id < tokens.size(); id++) {
+        this.specials = specials;
+        for (int id = specials ? RESERVED.size() : 0; id < tokens.size(); id++) {
             idOfCodePoint.put(tokens.get(id).codePointAt(0), id);
         }
     }
@@ -62,7 +68,30 @@ public final class Vocabulary {
     static Vocabulary fromCodePoints(IntStream codePoints) {
         List<String> tokens = new ArrayList<>(RESERVED);
         codePoints.distinct().sorted().forEach(c -> tokens.add(Character.toString(c)));
-        return new Vocabulary(tokens);
+        return new Vocabulary(tokens, true);
+    }
+
+    /**
+     * The vocabulary of {@code tokens} in id order: jgpt's (the reserved tokens first) or one of
+     * characters only, as nanoGPT's.
+     *
+     * @param source names where the tokens come from, in messages
+     * @throws CorpusException if the list is empty, has a token that is not one character (the
+     *     reserved ones aside), or lists a character twice
+     */
+    public static Vocabulary fromTokens(List<String> tokens, String source) {
+        boolean specials = checkTokens(source, tokens);
+        return new Vocabulary(tokens, specials);
+    }
+
+    /** Whether ids 0 to 3 are {@code <s>}, {@code <pad>}, {@code </s>} and {@code <unk>}. */
+    public boolean hasSpecials() {
+        return specials;
+    }
+
+    /** The id of {@code <pad>}, or null in a vocabulary without reserved tokens. */
+    public Integer paddingId() {
+        return specials ? PAD : null;
     }
 
     /**
@@ -95,7 +124,8 @@ public final class Vocabulary {
 
     /**
      * The ids of the characters of {@code text}: a character outside the vocabulary becomes {@link
-     * #UNK} and is counted, so that the caller can warn once.
+     * #UNK} and is counted, so that the caller can warn once. A vocabulary without reserved tokens
+     * has no {@code <unk>}: it refuses such a character with a {@link CorpusException}.
      *
      * @param ids one id per character
      * @param unknownCount how many characters became {@link #UNK}
@@ -109,6 +139,11 @@ public final class Vocabulary {
         int unknownCount = 0;
         for (int i = 0; i < codePoints.length; i++) {
             Integer id = idOfCodePoint.get(codePoints[i]);
+            if (id == null && !specials) {
+                throw new CorpusException("the character " + MESSAGE_JSON.toJson(Character.toString(codePoints[i]))
+                        + " (U+" + String.format("%04X", codePoints[i]) + ") is not in the model's vocabulary,"
+                        + " which has no <unk> token (it came without reserved tokens)");
+            }
             if (id == null) {
                 unknownCount++;
                 id = UNK;
@@ -133,6 +168,9 @@ public final class Vocabulary {
      */
     public String decode(int id) {
         checkId(id);
+        if (!specials) {
+            return tokens.get(id);
+        }
         return switch (id) {
             case BOS, PAD, EOS -> "";
             case UNK -> REPLACEMENT_CHARACTER;
@@ -163,8 +201,9 @@ public final class Vocabulary {
     /**
      * Reads a vocabulary written by {@link #save}.
      *
-     * @throws CorpusException naming the file and the problem if it is missing, not JSON, lacks the
-     *     reserved tokens in order, lists a character twice, or has a token that is not one character
+     * @throws CorpusException naming the file and the problem if it is missing, not JSON, lists a
+     *     character twice, or has a token that is not one character (the reserved tokens, in order,
+     *     aside)
      */
     public static Vocabulary load(Path file) {
         JsonElement json;
@@ -191,29 +230,30 @@ public final class Vocabulary {
             }
             tokens.add(token.getAsString());
         }
-        checkTokens(file, tokens);
-        return new Vocabulary(tokens);
+        return fromTokens(tokens, "vocabulary file " + file);
     }
 
-    private static void checkTokens(Path file, List<String> tokens) {
-        List<String> reserved = tokens.subList(0, Math.min(RESERVED.size(), tokens.size()));
-        if (!reserved.equals(RESERVED)) {
-            throw new CorpusException("vocabulary file " + file + " must start with the reserved tokens "
-                    + MESSAGE_JSON.toJson(RESERVED) + ", but starts with " + MESSAGE_JSON.toJson(reserved));
+    /** Checks the tokens; returns whether they start with the reserved ones. */
+    private static boolean checkTokens(String source, List<String> tokens) {
+        if (tokens.isEmpty()) {
+            throw new CorpusException(source + " holds no tokens");
         }
+        boolean specials = tokens.size() >= RESERVED.size() && tokens.subList(0, RESERVED.size()).equals(RESERVED);
         Map<Integer, Integer> idOfCodePoint = new HashMap<>();
-        for (int id = RESERVED.size(); id < tokens.size(); id++) {
+        for (int id = specials ? RESERVED.size() : 0; id < tokens.size(); id++) {
             String token = tokens.get(id);
             if (token.codePointCount(0, token.length()) != 1) {
-                throw new CorpusException("vocabulary file " + file + ": token " + id + " "
-                        + MESSAGE_JSON.toJson(token) + " is not one character");
+                throw new CorpusException(source + ": token " + id + " " + MESSAGE_JSON.toJson(token)
+                        + " is not one character" + (specials || id > 0 ? "" : " (nor does the list start with the reserved tokens "
+                        + MESSAGE_JSON.toJson(RESERVED) + ")"));
             }
             Integer earlier = idOfCodePoint.put(token.codePointAt(0), id);
             if (earlier != null) {
-                throw new CorpusException("vocabulary file " + file + " lists the character "
+                throw new CorpusException(source + " lists the character "
                         + MESSAGE_JSON.toJson(token) + " twice, as tokens " + earlier + " and " + id);
             }
         }
+        return specials;
     }
 
     private void checkId(int id) {
@@ -226,7 +266,7 @@ public final class Vocabulary {
     /** Two vocabularies are equal when they have the same tokens in the same order. */
     @Override
     public boolean equals(Object other) {
-        return other instanceof Vocabulary vocabulary && tokens.equals(vocabulary.tokens);
+        return other instanceof Vocabulary vocabulary && tokens.equals(vocabulary.tokens) && specials == vocabulary.specials;
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.jgpt.data;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -150,8 +151,8 @@ class VocabularyTest {
     void loadNamesWrongReservedTokens() throws IOException {
         Path file = write("{\"tokens\": [\"<pad>\", \"<s>\", \"</s>\", \"<unk>\", \"a\"]}");
 
-        assertEquals("vocabulary file " + file + " must start with the reserved tokens"
-                + " [\"<s>\",\"<pad>\",\"</s>\",\"<unk>\"], but starts with [\"<pad>\",\"<s>\",\"</s>\",\"<unk>\"]",
+        assertEquals("vocabulary file " + file + ": token 0 \"<pad>\" is not one character"
+                + " (nor does the list start with the reserved tokens [\"<s>\",\"<pad>\",\"</s>\",\"<unk>\"])",
                 loadError(file));
     }
 
@@ -159,7 +160,23 @@ class VocabularyTest {
     void loadNamesTooFewReservedTokens() throws IOException {
         Path file = write("{\"tokens\": [\"<s>\", \"<pad>\"]}");
 
-        assertTrue(loadError(file).contains("must start with the reserved tokens"));
+        assertTrue(loadError(file).contains("start with the reserved tokens"));
+    }
+
+    @Test
+    void aVocabularyOfCharactersOnlyHasNoSpecialsAndRefusesUnknownCharacters() throws IOException {
+        Path file = write("{\"tokens\": [\"\\n\", \" \", \"a\", \"b\"]}");
+
+        Vocabulary vocabulary = Vocabulary.load(file);
+
+        assertFalse(vocabulary.hasSpecials());
+        assertEquals(null, vocabulary.paddingId());
+        assertArrayEquals(new int[] {2, 1, 3, 0}, vocabulary.encode("a b\n").ids());
+        assertEquals("\n a", vocabulary.decode(new int[] {0, 1, 2}));
+        CorpusException error = assertThrows(CorpusException.class, () -> vocabulary.encode("abc"));
+        assertEquals("the character \"c\" (U+0063) is not in the model's vocabulary, which has no <unk> token"
+                + " (it came without reserved tokens)", error.getMessage());
+        assertNotEquals(Vocabulary.fromText("\n ab"), vocabulary);
     }
 
     @Test

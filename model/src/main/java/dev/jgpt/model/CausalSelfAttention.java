@@ -6,10 +6,12 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import java.util.Map;
 import java.util.Arrays;
 
 /**
@@ -142,6 +144,12 @@ public class CausalSelfAttention extends AbstractBlock {
             Arrays.fill(mask, row * keys + past + row + 1, (row + 1) * keys, Float.NEGATIVE_INFINITY);
         }
         return manager.create(mask, new Shape(time, keys));
+    }
+
+    /** Adds this layer's parameters to {@code named}, under nanoGPT's names after {@code prefix}. */
+    void nameParameters(String prefix, Map<String, Parameter> named) {
+        NanoGptNames.linear(prefix + "c_attn.", qkv, named); // q, k, v stacked: (3C, C)
+        NanoGptNames.linear(prefix + "c_proj.", proj, named);
     }
 
     /** {@inheritDoc} */

@@ -20,15 +20,21 @@ import dev.jgpt.model.embedding.TransformerEmbedding;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A GPT language model: token ids (B, T) → {@link TransformerEmbedding} → n_layer {@link
  * TransformerBlock}s → final LayerNorm → linear head → logits (B, T, vocab).
  *
- * <p>Linear weights start as N(0, 0.02), residual projections as N(0, 0.02/sqrt(2·n_layer)),
- * biases at zero; the token embedding keeps its own N(0, 1/d) init. With {@code tieWeights} the
- * head reuses the token embedding's weight, on the final hidden state divided by sqrt(n_embd).
+ * <p>Linear weights start as N(0, 0.02), residual projections as N(0, 0.02/sqrt(2·n_layer)) (or
+ * 0.02 with the plain init), biases at zero; the token embedding keeps its own init. With {@code
+ * tieWeights} the head reuses the token embedding's weight; when the embedding is scaled by
+ * sqrt(n_embd), the head takes the final hidden state divided by sqrt(n_embd) (nanoGPT's unscaled
+ * embedding takes it as it is).
+ *
+ * <p>{@link #namedParameters} names every parameter as nanoGPT does, for export and import.
  */
 public class Gpt extends AbstractBlock {
 
@@ -41,7 +47,8 @@ public class Gpt extends AbstractBlock {
     /** Builds an uninitialised model of the given shape. */
     public Gpt(GptConfig config) {
         this.config = config;
-        TokenEmbedding token = new TokenEmbedding(config.vocabSize(), config.nEmbd());
+        TokenEmbedding token =
+                new TokenEmbedding(config.vocabSize(), config.nEmbd(), config.paddingIdx(), config.scaleEmbedding());
         PositionTable positions =
                 config.positions() == GptConfig.Positions.LEARNED
                         ? new LearnedPositionalEmbedding(config.blockSize(), config.nEmbd())
@@ -130,10 +137,13 @@ public class Gpt extends AbstractBlock {
         // Tied head. The input added each token's row times sqrt(d), and rows have norm ~1, so a
         // position's hidden state points along its own token's row: unscaled, that token's logit
         // starts near sqrt(d) and the first loss far above ln(vocab). Dividing by sqrt(d) starts
-        // every logit near 0, as the untied head's N(0, 0.02) weights do.
+        // every logit near 0, as the untied head's N(0, 0.02) weights do. nanoGPT's unscaled rows
+        // (N(0, 0.02)) start near 0 as they are, and its head divides by nothing.
         Parameter tokenWeight = embedding.getToken().getWeight();
         NDArray weight = parameterStore.getValue(tokenWeight, hidden.getDevice(), training);
-        NDArray scaled = hidden.mul(Scalars.of(hidden, (float) (1 / Math.sqrt(config.nEmbd()))));
+        NDArray scaled = config.scaleEmbedding()
+                ? hidden.mul(Scalars.of(hidden, (float) (1 / Math.sqrt(config.nEmbd()))))
+                : hidden;
         return scaled.getNDArrayInternal().linear(scaled, weight, null).singletonOrThrow(); // (B, T, vocab)
     }
 
@@ -167,6 +177,28 @@ public class Gpt extends AbstractBlock {
                 parameter.getArray().setRequiresGradient(true);
             }
         }
+    }
+
+    /**
+     * Every parameter under nanoGPT's name, in the order of nanoGPT's {@code named_parameters()}:
+     * {@code transformer.wte.weight}, {@code transformer.wpe.weight} (learned positions only), the
+     * blocks' {@code transformer.h.{i}.*}, {@code transformer.ln_f.weight|bias}, and {@code
+     * lm_head.weight} when the head is not tied (a tied head is the wte parameter itself).
+     */
+    public Map<String, Parameter> namedParameters() {
+        Map<String, Parameter> named = new LinkedHashMap<>();
+        named.put("transformer.wte.weight", embedding.getToken().getWeight());
+        if (embedding.getPosition() instanceof LearnedPositionalEmbedding learned) {
+            named.put("transformer.wpe.weight", learned.getWeight());
+        }
+        for (int layer = 0; layer < blocks.size(); layer++) {
+            blocks.get(layer).nameParameters("transformer.h." + layer + ".", named);
+        }
+        NanoGptNames.layerNorm("transformer.ln_f.", lnF, named);
+        if (head != null) {
+            named.put("lm_head.weight", head.getParameters().get("weight"));
+        }
+        return named;
     }
 
     /** Returns the model's shape. */

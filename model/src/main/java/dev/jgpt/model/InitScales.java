@@ -4,7 +4,10 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.initializer.NormalInitializer;
 
-/** GPT-2's initialisation, as nanoGPT does it; biases start at zero (DJL's default for them). */
+/**
+ * GPT-2's initialisation, as nanoGPT does it, or the plain one; biases start at zero (DJL's
+ * default for them). See {@link GptConfig.Init}.
+ */
 final class InitScales {
 
     /** Standard deviation of every linear weight. */
@@ -14,9 +17,13 @@ final class InitScales {
 
     /**
      * Projections that add into the residual stream start smaller, 0.02 / sqrt(2 · n_layer), so
-     * that the stream's variance does not grow with depth (two such additions per block).
+     * that the stream's variance does not grow with depth (two such additions per block); the plain
+     * init draws them like every other linear weight.
      */
     static float residualStd(GptConfig config) {
+        if (config.init() == GptConfig.Init.PLAIN) {
+            return LINEAR_STD;
+        }
         return (float) (LINEAR_STD / Math.sqrt(2.0 * config.nLayer()));
     }
 

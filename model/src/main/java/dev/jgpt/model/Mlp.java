@@ -6,11 +6,13 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import java.util.Map;
 
 /** The feed-forward half of a block: Linear(4C) → GELU → Linear(C) → dropout. */
 public class Mlp extends AbstractBlock {
@@ -40,6 +42,12 @@ public class Mlp extends AbstractBlock {
         NDArray hidden = fc.forward(parameterStore, inputs, training).singletonOrThrow(); // (B, T, 4C)
         NDList projected = proj.forward(parameterStore, new NDList(Activation.gelu(hidden)), training);
         return training && dropsOut ? dropout.forward(parameterStore, projected, training) : projected;
+    }
+
+    /** Adds this layer's parameters to {@code named}, under nanoGPT's names after {@code prefix}. */
+    void nameParameters(String prefix, Map<String, Parameter> named) {
+        NanoGptNames.linear(prefix + "c_fc.", fc, named);
+        NanoGptNames.linear(prefix + "c_proj.", proj, named);
     }
 
     /** {@inheritDoc} */

@@ -6,9 +6,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
 import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import java.util.Map;
 
 /** A pre-LayerNorm transformer block: {@code x + attn(ln1(x))}, then {@code x + mlp(ln2(x))}. */
 public class TransformerBlock extends AbstractBlock {
@@ -56,6 +58,14 @@ public class TransformerBlock extends AbstractBlock {
     NDArray attentionWeights(ParameterStore parameterStore, NDArray x, NDArray attentionScale) {
         NDArray beforeAttention = ln1.forward(parameterStore, new NDList(x), false).singletonOrThrow();
         return attn.weights(parameterStore, beforeAttention, attentionScale);
+    }
+
+    /** Adds this block's parameters to {@code named}, under nanoGPT's names after {@code prefix}. */
+    void nameParameters(String prefix, Map<String, Parameter> named) {
+        NanoGptNames.layerNorm(prefix + "ln_1.", ln1, named);
+        attn.nameParameters(prefix + "attn.", named);
+        NanoGptNames.layerNorm(prefix + "ln_2.", ln2, named);
+        mlp.nameParameters(prefix + "mlp.", named);
     }
 
     /** {@inheritDoc} */

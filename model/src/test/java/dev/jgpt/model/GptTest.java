@@ -14,6 +14,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
+import dev.jgpt.model.embedding.TokenEmbedding;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -49,6 +50,63 @@ class GptTest {
 
     private NDArray randomTokens(GptConfig config, int batch, int time) {
         return manager.randomInteger(4, config.vocabSize(), new Shape(batch, time), DataType.INT64);
+    }
+
+    /** Sample standard deviation of every value of {@code array}. */
+    private static double std(NDArray array) {
+        float[] values = array.toFloatArray();
+        double mean = 0;
+        for (float value : values) {
+            mean += value / (double) values.length;
+        }
+        double sum = 0;
+        for (float value : values) {
+            sum += (value - mean) * (value - mean);
+        }
+        return Math.sqrt(sum / (values.length - 1));
+    }
+
+    @Test
+    void initDrawsResidualProjectionsSmallerOnlyForGpt2() {
+        for (GptConfig.Init init : GptConfig.Init.values()) {
+            GptConfig config = new GptConfig(40, 16, 8, 4, 128, 0f, GptConfig.Positions.SINUSOIDAL, false, true, 1, init);
+            java.util.Map<String, ai.djl.nn.Parameter> named = initialized(config).namedParameters();
+            double expected = init == GptConfig.Init.GPT2 ? 0.02 / Math.sqrt(2 * 8) : 0.02;
+            assertEquals(expected, std(named.get("transformer.h.3.attn.c_proj.weight").getArray()), expected * 0.05, init.name());
+            assertEquals(expected, std(named.get("transformer.h.5.mlp.c_proj.weight").getArray()), expected * 0.05, init.name());
+            assertEquals(0.02, std(named.get("transformer.h.3.mlp.c_fc.weight").getArray()), 0.001, init.name());
+        }
+    }
+
+    /**
+     * nanoGPT's architecture: no sqrt(C) factor (token weights start at N(0, 0.02²)), no padding id
+     * (row 1 is drawn like the rest), and the parameters named and ordered as nanoGPT's.
+     */
+    @Test
+    void anUnscaledEmbeddingWithoutPaddingIsNanoGpts() {
+        GptConfig config = new GptConfig(40, 16, 2, 2, 32, 0f, GptConfig.Positions.LEARNED, true, false, null, GptConfig.Init.GPT2);
+        Gpt gpt = initialized(config);
+        java.util.Map<String, ai.djl.nn.Parameter> named = gpt.namedParameters();
+        NDArray wte = named.get("transformer.wte.weight").getArray();
+        assertEquals(0.02, std(wte), 0.002);
+        assertFalse(wte.get(1).abs().sum().getFloat() == 0, "row 1 is not a padding row");
+        assertEquals(java.util.List.of("transformer.wte.weight", "transformer.wpe.weight",
+                "transformer.h.0.ln_1.weight", "transformer.h.0.ln_1.bias", "transformer.h.0.attn.c_attn.weight",
+                "transformer.h.0.attn.c_attn.bias", "transformer.h.0.attn.c_proj.weight", "transformer.h.0.attn.c_proj.bias",
+                "transformer.h.0.ln_2.weight", "transformer.h.0.ln_2.bias", "transformer.h.0.mlp.c_fc.weight",
+                "transformer.h.0.mlp.c_fc.bias", "transformer.h.0.mlp.c_proj.weight", "transformer.h.0.mlp.c_proj.bias"),
+                java.util.List.copyOf(named.keySet()).subList(0, 14));
+        assertEquals(2 + 12 * 2 + 2, named.size()); // tied: no lm_head of its own
+        for (boolean scaled : new boolean[] {false, true}) { // unscaled, a lookup returns the row itself
+            TokenEmbedding token = new TokenEmbedding(10, 4, null, scaled);
+            token.initialize(manager, DataType.FLOAT32, new Shape(1, 2));
+            NDArray rows = token.forward(new ParameterStore(manager, false), new NDList(manager.create(new long[] {7, 1}, new Shape(1, 2))), false)
+                    .singletonOrThrow();
+            NDArray weight = token.getWeight().getArray();
+            NDArray expected = weight.get(new NDIndex("{}", manager.create(new long[] {7, 1}))).mul(scaled ? 2f : 1f);
+            assertArrayEquals(expected.toFloatArray(), rows.toFloatArray());
+            assertEquals("TokenEmbedding(10, 4)", token.toString());
+        }
     }
 
     @Test

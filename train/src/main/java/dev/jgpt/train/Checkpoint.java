@@ -2,10 +2,9 @@ package dev.jgpt.train;
 
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import dev.jgpt.data.Vocabulary;
 import dev.jgpt.model.Gpt;
+import dev.jgpt.model.GptConfig;
 import dev.jgpt.train.optim.AdamW;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
@@ -13,12 +12,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Objects;
 
 /**
  * One saved, verified checkpoint: where it is, how far the run got, and what it needs to go on.
  * {@link CheckpointStore#open} checks every file's SHA-256 before handing one out.
  */
-public record Checkpoint(Path dir, int iter, Float bestValLoss, TrainConfig config, Vocabulary vocabulary) {
+public record Checkpoint(Path dir, int iter, Float bestValLoss, TrainConfig config, Vocabulary vocabulary)
+        implements SavedModel {
 
     static final String MODEL = "model.params";
     static final String OPTIMIZER = "optimizer.bin";
@@ -26,17 +27,29 @@ public record Checkpoint(Path dir, int iter, Float bestValLoss, TrainConfig conf
     static final String STATE = "state.json";
     static final String STATE_DIGEST = "state.sha256";
 
-    /** Builds the model this checkpoint holds, with its weights, in {@code manager}. */
-    public Gpt loadModel(NDManager manager) {
-        Gpt gpt = new Gpt(config.model(vocabulary.size()));
-        gpt.initialize(manager, DataType.FLOAT32, new Shape(1, config.blockSize()));
+    @Override
+    public GptConfig modelConfig() {
+        return config.model(vocabulary);
+    }
+
+    @Override
+    public String data() {
+        return Objects.requireNonNullElse(config.data(), ""); // "": the built-in stories
+    }
+
+    @Override
+    public String column() {
+        return config.column();
+    }
+
+    @Override
+    public void loadWeights(Gpt gpt, NDManager manager) {
         try (InputStream in = new BufferedInputStream(Files.newInputStream(dir.resolve(MODEL)))) {
             gpt.loadParameters(manager, new DataInputStream(in));
         } catch (IOException | MalformedModelException | RuntimeException e) {
             throw new CheckpointException(
                     "cannot load the weights in " + dir.resolve(MODEL) + ": " + JsonError.describe(e), e);
         }
-        return gpt;
     }
 
     /** Restores the optimizer's moments and step count for {@code gpt}'s parameters. */

@@ -19,7 +19,7 @@ import java.util.Locale;
  * consecutive windows of block_size + 1 tokens, a document into its own windows, never joined to
  * the next (see {@link EvaluationWindows}). On a big corpus at most {@code maxTargets} targets are
  * scored, on evenly spaced windows, so that evaluation ends in bounded time. No autograd graph is
- * recorded, on whatever thread calls it.
+ * recorded, on whatever thread calls it. Targets that are the model's padding id do not count.
  */
 public final class Evaluation {
 
@@ -59,6 +59,7 @@ public final class Evaluation {
             throw new IllegalArgumentException("--eval-tokens must be >= 0 (0: all), got " + maxTargets);
         }
         int blockSize = gpt.config().blockSize();
+        Integer paddingId = gpt.config().paddingIdx();
         ParameterStore parameterStore = new ParameterStore(manager, false);
         long total = splits.stream().mapToLong(corpus::tokenCount).sum();
         double lossSum = 0;
@@ -82,8 +83,8 @@ public final class Evaluation {
                         try (NDManager scope = manager.newSubManager()) {
                             Shape shape = new Shape(batch.batchSize(), blockSize);
                             NDArray logits = gpt.logits(parameterStore, scope.create(batch.inputs(), shape), false);
-                            float meanLoss = CrossEntropy.loss(
-                                    logits, scope.create(batch.targets(), shape), batch.countedTargets()).getFloat();
+                            float meanLoss = CrossEntropy.loss(logits, scope.create(batch.targets(), shape),
+                                    batch.countedTargets(), paddingId).getFloat();
                             lossSum += (double) meanLoss * batch.countedTargets();
                             counted += batch.countedTargets();
                         }

@@ -20,7 +20,9 @@ import java.util.function.IntConsumer;
  * <p>Only characters and {@code </s>} are drawn: {@code <s>}, {@code <pad>} and {@code <unk>} are
  * never a training target, so whatever probability the model gives them is noise, and they are
  * left out of the draw; so is {@code </s>} when a sample must not end early. Every drawn token
- * but the final {@code </s>} is therefore one character of text.
+ * but the final {@code </s>} is therefore one character of text. A model without a padding id has
+ * a vocabulary without reserved tokens (nanoGPT's, from an export folder): every id is a character
+ * and may be drawn.
  *
  * <p>The model sees a window of at most block_size tokens. With the KV cache (the default) each
  * new token costs one position's worth of compute. When the text outgrows the window, the window
@@ -36,20 +38,22 @@ public final class Sampler {
     private final ParameterStore parameterStore;
     private final boolean useCache;
     private final boolean stopAtEos;
+    private final boolean reservedTokens; // ids 0 to 3 are <s>, <pad>, </s>, <unk>
 
     /**
      * A sampler that runs {@code gpt} in {@code manager}, with or without a KV cache, and ends a
      * sample at {@code </s>} or always generates the number of tokens asked for.
      */
     public Sampler(Gpt gpt, NDManager manager, boolean useCache, boolean stopAtEos) {
-        if (gpt.config().vocabSize() <= Vocabulary.UNK + 1) {
+        reservedTokens = gpt.config().paddingIdx() != null;
+        if (reservedTokens && gpt.config().vocabSize() <= Vocabulary.UNK + 1) {
             throw new IllegalArgumentException("the model's vocabulary holds no character to draw");
         }
         this.gpt = gpt;
         this.manager = manager;
         this.parameterStore = new ParameterStore(manager, false);
         this.useCache = useCache;
-        this.stopAtEos = stopAtEos;
+        this.stopAtEos = stopAtEos && reservedTokens;
     }
 
     /**
@@ -120,6 +124,9 @@ public final class Sampler {
 
     /** Gives the tokens that are not to be drawn (see the class comment) a logit of minus infinity. */
     private void leaveOutOfDraw(float[] logits) {
+        if (!reservedTokens) {
+            return;
+        }
         logits[Vocabulary.BOS] = Float.NEGATIVE_INFINITY;
         logits[Vocabulary.PAD] = Float.NEGATIVE_INFINITY;
         logits[Vocabulary.UNK] = Float.NEGATIVE_INFINITY;

@@ -5,6 +5,7 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import dev.jgpt.data.Vocabulary;
 import dev.jgpt.model.GptConfig;
 import java.util.List;
 
@@ -24,6 +25,9 @@ public record TrainConfig(
         float dropout,
         String positions,
         boolean tieWeights,
+        boolean noScaleEmbedding,
+        String init,
+        String initFrom,
         float lr,
         float minLr,
         int warmupIters,
@@ -110,6 +114,12 @@ public record TrainConfig(
         if (!"sinusoidal".equals(positions) && !"learned".equals(positions)) {
             throw new IllegalArgumentException("--positions must be sinusoidal or learned, got " + positions);
         }
+        if (init == null) { // a checkpoint saved before --init existed
+            init = "gpt2";
+        }
+        if (!"gpt2".equals(init) && !"plain".equals(init)) {
+            throw new IllegalArgumentException("--init must be gpt2 or plain, got " + init);
+        }
     }
 
     private static void positive(String flag, int value) {
@@ -118,11 +128,13 @@ public record TrainConfig(
         }
     }
 
-    /** The model this config describes, for a vocabulary of {@code vocabSize} ids. */
-    public GptConfig model(int vocabSize) {
+    /** The model this config describes, for {@code vocabulary} (which decides the padding id). */
+    public GptConfig model(Vocabulary vocabulary) {
         GptConfig.Positions kind =
                 "learned".equals(positions) ? GptConfig.Positions.LEARNED : GptConfig.Positions.SINUSOIDAL;
-        return new GptConfig(vocabSize, blockSize, nLayer, nHead, nEmbd, dropout, kind, tieWeights);
+        GptConfig.Init initKind = "plain".equals(init) ? GptConfig.Init.PLAIN : GptConfig.Init.GPT2;
+        return new GptConfig(vocabulary.size(), blockSize, nLayer, nHead, nEmbd, dropout, kind, tieWeights,
+                !noScaleEmbedding, vocabulary.paddingId(), initKind);
     }
 
     /** Tokens one optimizer step sees. */

@@ -63,7 +63,7 @@ public final class Trainer implements AutoCloseable {
     private boolean closed;
     private LongSupplier clock = System::nanoTime;
 
-    private Trainer(TrainConfig config, Corpus corpus, Checkpoint resumeFrom, PrintStream out) {
+    private Trainer(TrainConfig config, Corpus corpus, Checkpoint resumeFrom, SavedModel initialWeights, PrintStream out) {
         if (!OPEN.compareAndSet(false, true)) {
             throw new IllegalStateException(
                     "another Trainer is open in this JVM: DJL allows one gradient collector per process, so train one model at a time and close the other Trainer first");
@@ -75,8 +75,11 @@ public final class Trainer implements AutoCloseable {
             manager = NDManager.newBaseManager(Device.fromName(config.device()));
             if (resumeFrom == null) {
                 Engine.getInstance().setRandomSeed(Math.toIntExact(config.seed() & 0x7fffffff));
-                gpt = new Gpt(config.model(corpus.vocabulary().size()));
+                gpt = new Gpt(config.model(corpus.vocabulary()));
                 gpt.initialize(manager, DataType.FLOAT32, new Shape(1, config.blockSize()));
+                if (initialWeights != null) {
+                    initialWeights.loadWeights(gpt, manager);
+                }
             } else {
                 gpt = resumeFrom.loadModel(manager);
             }
@@ -101,12 +104,20 @@ public final class Trainer implements AutoCloseable {
 
     /** A new run with fresh weights. */
     public static Trainer start(TrainConfig config, Corpus corpus, PrintStream out) {
-        return new Trainer(config, corpus, null, out);
+        return new Trainer(config, corpus, null, null, out);
+    }
+
+    /**
+     * A new run whose weights start as {@code weights}' (a model of the same architecture and
+     * vocabulary), with a fresh optimizer at iteration 0.
+     */
+    public static Trainer startFrom(TrainConfig config, Corpus corpus, SavedModel weights, PrintStream out) {
+        return new Trainer(config, corpus, null, weights, out);
     }
 
     /** A run that goes on from {@code checkpoint}, with the same schedule and data order. */
     public static Trainer resume(TrainConfig config, Corpus corpus, Checkpoint checkpoint, PrintStream out) {
-        return new Trainer(config, corpus, checkpoint, out);
+        return new Trainer(config, corpus, checkpoint, null, out);
     }
 
     /** Whether {@link #train} redraws {@code <out-dir>/loss.png} at every evaluation (default: yes). */
@@ -236,7 +247,7 @@ public final class Trainer implements AutoCloseable {
         NDArray inputs = scope.create(batch.inputs(), shape);
         NDArray targets = scope.create(batch.targets(), shape);
         NDArray logits = gpt.logits(parameterStore, inputs, training);
-        return CrossEntropy.loss(logits, targets, batch.countedTargets());
+        return CrossEntropy.loss(logits, targets, batch.countedTargets(), gpt.config().paddingIdx());
     }
 
     private void evaluateAndSave() {

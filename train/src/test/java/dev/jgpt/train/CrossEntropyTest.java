@@ -28,8 +28,20 @@ class CrossEntropyTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             float[] logits = {1, 2, 3, 0, 0, 0, 5, 1, 1, -1, 0, 4};
             long[] targets = {2, Vocabulary.PAD, 0, 0};
-            NDArray loss = CrossEntropy.loss(manager.create(logits, new Shape(1, 4, 3)), manager.create(targets, new Shape(1, 4)), 3);
+            NDArray loss = CrossEntropy.loss(manager.create(logits, new Shape(1, 4, 3)), manager.create(targets, new Shape(1, 4)), 3, Vocabulary.PAD);
             double expected = (nll(logits, 0, 2) + nll(logits, 2, 0) + nll(logits, 3, 0)) / 3;
+            assertEquals(expected, loss.getFloat(), 1e-6);
+        }
+    }
+
+    /** A vocabulary without padding (nanoGPT's): id 1 counts, negative targets do not. */
+    @Test
+    void withoutAPaddingIdOnlyIgnoredTargetsAreLeftOut() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            float[] logits = {1, 2, 3, 0, 0, 0, 5, 1, 1, -1, 0, 4};
+            long[] targets = {2, 1, CrossEntropy.IGNORED, 0};
+            NDArray loss = CrossEntropy.loss(manager.create(logits, new Shape(1, 4, 3)), manager.create(targets, new Shape(1, 4)), 3, null);
+            double expected = (nll(logits, 0, 2) + nll(logits, 1, 1) + nll(logits, 3, 0)) / 3;
             assertEquals(expected, loss.getFloat(), 1e-6);
         }
     }
@@ -121,7 +133,7 @@ class CrossEntropyTest {
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             NDArray logits = gpt.logits(new ParameterStore(manager, false), manager.create(inputs, new Shape(1, 8)), true);
             long counted = java.util.Arrays.stream(targets).filter(t -> t != Vocabulary.PAD).count();
-            NDArray loss = CrossEntropy.loss(logits, manager.create(targets, new Shape(1, 8)), (int) counted);
+            NDArray loss = CrossEntropy.loss(logits, manager.create(targets, new Shape(1, 8)), (int) counted, Vocabulary.PAD);
             collector.backward(loss);
             return loss.getFloat();
         }

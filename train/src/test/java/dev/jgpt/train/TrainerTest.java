@@ -59,7 +59,7 @@ class TrainerTest {
 
     static TrainConfig tiny(Path outDir, int maxIters, int evalInterval, float dropout) {
         return new TrainConfig(
-                null, null, outDir.toString(), 1, 2, 32, 16, 8, dropout, "sinusoidal", false,
+                null, null, outDir.toString(), 1, 2, 32, 16, 8, dropout, "sinusoidal", false, false, "gpt2", null,
                 3e-3f, 3e-4f, 10, maxIters, 0.1f, 0.9f, 0.99f, 1.0f, 2,
                 evalInterval, 4, 5, 1, 1337, "cpu", maxIters, TrainConfig.DEFAULT_MAX_NONFINITE_STEPS);
     }

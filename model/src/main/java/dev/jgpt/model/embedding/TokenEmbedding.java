@@ -8,17 +8,22 @@ import dev.jgpt.model.Scalars;
 
 /**
  * The token embedding of a transformer: an {@link Embedding} with padding_idx 1 whose output is
- * multiplied by sqrt(d_model), as in fairseq.
+ * multiplied by sqrt(d_model), as in fairseq; or, for nanoGPT's architecture, one without the
+ * factor (and, for a vocabulary with no padding token, without padding_idx).
  *
- * <p>New weights are drawn from N(0, 1/d_model) with the padding row zeroed, so that the scaled
- * output has unit variance per component, matching the scale of the positional encoding added to
- * it. Every {@link Embedding} option can be set through a {@link Builder}:
+ * <p>Scaled, new weights are drawn from N(0, 1/d_model) with the padding row zeroed, so that the
+ * scaled output has unit variance per component, matching the scale of the positional encoding
+ * added to it. Unscaled, they are drawn from N(0, 0.02²), GPT-2's and nanoGPT's init. Every {@link
+ * Embedding} option can be set through a {@link Builder}:
  * {@code new TokenEmbedding.Builder().setNumEmbeddings(v).setEmbeddingDim(d).optMaxNorm(1.0).build()}.
  */
 public class TokenEmbedding extends Embedding {
 
     /** The padding id of the vocabulary: 0 is {@code <s>}, 1 is {@code <pad>}. */
     public static final int PADDING_IDX = 1;
+
+    /** GPT-2's initialisation scale for an unscaled embedding. */
+    private static final double UNSCALED_INIT_STD = 0.02;
 
     private final float scale;
 
@@ -31,8 +36,16 @@ public class TokenEmbedding extends Embedding {
         this(new Builder().setNumEmbeddings(vocabSize).setEmbeddingDim(dModel));
     }
 
+    /**
+     * Builds a token embedding with the given padding id (null for none), its output scaled by
+     * sqrt(d_model) or not.
+     */
+    public TokenEmbedding(int vocabSize, int dModel, Integer paddingIdx, boolean scaled) {
+        this(new Builder().setNumEmbeddings(vocabSize).setEmbeddingDim(dModel).optPaddingIdx(paddingIdx).optScaled(scaled));
+    }
+
     private TokenEmbedding(Builder builder) {
-        super(builder, 1 / Math.sqrt(builder.embeddingDim));
+        super(builder, builder.scaled ? 1 / Math.sqrt(builder.embeddingDim) : UNSCALED_INIT_STD);
         scale = builder.scaled ? (float) Math.sqrt(getEmbeddingDim()) : 1f;
     }
 
@@ -79,7 +92,7 @@ public class TokenEmbedding extends Embedding {
             return this;
         }
 
-        /** Builds a token embedding with N(0, 1/d_model) weights and the padding row zeroed. */
+        /** Builds a token embedding with N(0, 1/d_model) weights (N(0, 0.02²) unscaled) and the padding row zeroed. */
         public TokenEmbedding build() {
             return new TokenEmbedding(this);
         }

@@ -68,6 +68,11 @@ public class TransformerEmbedding extends AbstractBlock {
         return token.getOutputShapes(inputShapes);
     }
 
+    /** Returns the position block: a fixed table or a learned one. */
+    public PositionTable getPosition() {
+        return position;
+    }
+
     /** Returns the token embedding, whose weight a tied output head can share. */
     public TokenEmbedding getToken() {
         return token;

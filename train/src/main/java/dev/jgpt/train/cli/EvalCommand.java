@@ -5,12 +5,12 @@ import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import dev.jgpt.data.Corpora;
 import dev.jgpt.data.Corpus;
+import dev.jgpt.data.CorpusOptions;
 import dev.jgpt.data.Split;
 import dev.jgpt.train.Checkpoint;
-import dev.jgpt.train.CheckpointStore;
 import dev.jgpt.train.Evaluation;
+import dev.jgpt.train.SavedModel;
 import java.nio.file.Path;
-import dev.jgpt.data.CorpusOptions;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
         description = "Loss and perplexity of a trained model on its validation split, or on a whole file.")
 final class EvalCommand implements Callable<Integer> {
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "A run folder (its latest checkpoint; DIR/best for the best one) or one checkpoint folder.")
+    @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "A run folder (its latest checkpoint; DIR/best for the best one), one checkpoint folder, or an export folder.")
     Path checkpoint;
 
     @Option(names = "--data", paramLabel = "PATH", description = "Evaluate on this whole UTF-8 text or CSV file instead of the run's val split.")
@@ -57,10 +57,15 @@ final class EvalCommand implements Callable<Integer> {
         if (evalTokens < 0) {
             throw new IllegalArgumentException("--eval-tokens must be >= 0 (0: all), got " + evalTokens);
         }
-        Checkpoint loaded = CheckpointStore.open(checkpoint, "latest");
-        String source = data != null ? data : loaded.config().data();
-        String csvColumn = csvColumn(loaded.config().column());
-        CorpusOptions options = TrainOptions.corpusOptions(preparedDir, loaded.config().seed());
+        SavedModel loaded = SavedModel.open(checkpoint, "latest");
+        if (data == null && loaded.data() == null) {
+            throw new IllegalArgumentException(checkpoint + " does not name the corpus it was trained on: pass --data");
+        }
+        String source = data != null ? data : loaded.data();
+        String csvColumn = csvColumn(loaded.column());
+        // The seed picks a corpus's val documents: the run's, or the default for a model from elsewhere.
+        long seed = loaded instanceof Checkpoint run ? run.config().seed() : new TrainOptions().seed;
+        CorpusOptions options = TrainOptions.corpusOptions(preparedDir, seed);
         Corpus corpus = Corpora.open(source, csvColumn, loaded.vocabulary(), options);
         if (corpus.unknownCount() > 0) {
             System.err.println("warning: " + corpus.unknownCount() + " character(s) are not in the model's vocabulary and were read as <unk>");

@@ -41,7 +41,7 @@ final class InfoCommand implements Callable<Integer> {
         Checkpoint loaded = CheckpointStore.open(checkpoint, "latest");
         Path runDir = runDir(loaded);
         Vocabulary vocabulary = loaded.vocabulary();
-        GptConfig model = loaded.config().model(vocabulary.size());
+        GptConfig model = loaded.config().model(vocabulary);
         long parameters;
         try (NDManager manager = NDManager.newBaseManager()) {
             Gpt gpt = loaded.loadModel(manager);

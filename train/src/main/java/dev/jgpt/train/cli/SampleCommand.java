@@ -5,9 +5,8 @@ import ai.djl.ndarray.NDManager;
 import com.google.gson.Gson;
 import dev.jgpt.data.Vocabulary;
 import dev.jgpt.model.Gpt;
-import dev.jgpt.train.Checkpoint;
-import dev.jgpt.train.CheckpointStore;
 import dev.jgpt.train.Sampler;
+import dev.jgpt.train.SavedModel;
 import dev.jgpt.train.SingleThread;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -30,7 +29,7 @@ final class SampleCommand implements Callable<Integer> {
 
     static final String RULE = "---------------";
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "A run folder (its latest checkpoint; DIR/best for the best one) or one checkpoint folder.")
+    @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "A run folder (its latest checkpoint; DIR/best for the best one), one checkpoint folder, or an export folder.")
     Path checkpoint;
 
     @Option(names = "--start", paramLabel = "TEXT|FILE:path", description = "Text to continue; FILE:path reads it from a file, FILE:- from standard input (default: a new line; <s> for a CSV-trained model).")
@@ -68,14 +67,14 @@ final class SampleCommand implements Callable<Integer> {
         SingleThread.beforeEngineStarts();
         checkOptions();
         PrintStream out = System.out;
-        Checkpoint loaded = CheckpointStore.open(checkpoint, "latest");
+        SavedModel loaded = SavedModel.open(checkpoint, "latest");
         Vocabulary vocabulary = loaded.vocabulary();
         String prompt = prompt();
         int[] context = prompt.isEmpty() ? freshStart(loaded) : encode(prompt, vocabulary);
         try (NDManager manager = NDManager.newBaseManager(Device.fromName(device))) {
             Gpt gpt = loaded.loadModel(manager);
             // Text runs never saw </s>: like <unk>, it is left out of their draw.
-            boolean stopAtEos = !ignoreEos && loaded.config().column() != null;
+            boolean stopAtEos = !ignoreEos && loaded.column() != null;
             Sampler sampler = new Sampler(gpt, manager, !noKvCache, stopAtEos);
             Random random = new Random(seed);
             for (int n = 0; n < numSamples; n++) {
@@ -127,16 +126,17 @@ final class SampleCommand implements Callable<Integer> {
      * training; a text run never saw {@code <s>}, so it starts after a newline (else a space), as
      * if at the start of a line.
      */
-    private static int[] freshStart(Checkpoint loaded) {
-        if (loaded.config().column() == null) {
+    private static int[] freshStart(SavedModel loaded) {
+        Vocabulary vocabulary = loaded.vocabulary();
+        if (loaded.column() == null || !vocabulary.hasSpecials()) {
             for (String character : new String[] {"\n", " "}) {
-                Vocabulary.Encoded encoded = loaded.vocabulary().encode(character);
-                if (encoded.unknownCount() == 0) {
-                    return encoded.ids();
+                int id = vocabulary.tokens().indexOf(character); // never a reserved token: those are longer
+                if (id >= 0) {
+                    return new int[] {id};
                 }
             }
         }
-        return new int[] {Vocabulary.BOS};
+        return new int[] {vocabulary.hasSpecials() ? Vocabulary.BOS : 0};
     }
 
     /** The ids of the prompt; characters the vocabulary lacks become <unk>, with one warning that names them. */

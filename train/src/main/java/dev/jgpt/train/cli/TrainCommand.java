@@ -7,10 +7,12 @@ import com.google.gson.JsonObject;
 import dev.jgpt.data.Corpora;
 import dev.jgpt.data.Corpus;
 import dev.jgpt.data.Split;
+import dev.jgpt.model.GptConfig;
 import dev.jgpt.train.Checkpoint;
 import dev.jgpt.train.CheckpointStore;
 import dev.jgpt.train.Evaluation;
 import dev.jgpt.train.RunLock;
+import dev.jgpt.train.SavedModel;
 import dev.jgpt.train.TrainConfig;
 import dev.jgpt.train.Trainer;
 import java.io.PrintStream;
@@ -39,6 +41,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue the run in --out-dir from its latest checkpoint.")
     boolean resume;
 
+    @Option(names = "--init-from", paramLabel = "DIR", description = "Start from this model's weights (a run, checkpoint or export folder), with its architecture and vocabulary, a fresh optimizer and iteration 0.")
+    Path initFrom;
+
     @Option(names = "--no-plot", description = "Do not redraw <out-dir>/loss.png at each evaluation.")
     boolean noPlot;
 
@@ -47,19 +52,31 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--eval-tokens", paramLabel = "N", description = "Most tokens the final val loss scores, on evenly spaced windows; 0: all (default: ${DEFAULT-VALUE}).")
     long evalTokens = Evaluation.DEFAULT_MAX_TARGETS;
 
+    /** The flags that set the architecture, which --init-from takes from the model it starts from. */
+    private static final List<String> ARCHITECTURE =
+            List.of("n-layer", "n-head", "n-embd", "block-size", "positions", "tie-weights", "no-scale-embedding");
+
     @Override
     public Integer call() {
         PrintStream out = System.out;
         if (evalTokens < 0) {
             throw new IllegalArgumentException("--eval-tokens must be >= 0 (0: all), got " + evalTokens);
         }
+        options.initFrom = initFrom == null ? null : initFrom.toString();
         TrainConfig requested = options.requestedConfig();
         Path runDir = Path.of(requested.outDir());
         Corpus corpus = null;
+        SavedModel weights = null;
+        TrainConfig fresh = requested;
         if (!resume) {
             // Bad data fails before the run folder is made.
-            corpus = Corpora.open(requested.data(), requested.column(), null, options.corpusOptions(requested.seed()));
-            corpus.checkBlockSize(requested.blockSize());
+            weights = initFrom == null ? null : SavedModel.open(initFrom, "latest");
+            fresh = weights == null ? requested : withArchitectureOf(weights, requested);
+            corpus = Corpora.open(fresh.data(), fresh.column(), weights == null ? null : weights.vocabulary(), options.corpusOptions(fresh.seed()));
+            corpus.checkBlockSize(fresh.blockSize());
+            if (corpus.unknownCount() > 0) {
+                System.err.println("warning: " + corpus.unknownCount() + " character(s) are not in the model's vocabulary and were read as <unk>");
+            }
         }
         try (RunLock lock = RunLock.acquire(runDir); Interrupts interrupts = Interrupts.install(System.err)) {
             Trainer trainer;
@@ -84,8 +101,8 @@ final class TrainCommand implements Callable<Integer> {
                     throw new IllegalArgumentException(
                             runDir + " already holds a run: pass --resume to continue it, or --out-dir to start another");
                 }
-                out.println("training on " + corpus.describe());
-                trainer = Trainer.start(requested, corpus, out);
+                out.println("training on " + corpus.describe() + (weights == null ? "" : ", from the weights of " + weights.dir()));
+                trainer = weights == null ? Trainer.start(fresh, corpus, out) : Trainer.startFrom(fresh, corpus, weights, out);
             }
             try (trainer; NDManager scope = NDManager.newBaseManager(Device.fromName(requested.device()))) {
                 trainer.plotLoss(!noPlot);
@@ -103,6 +120,32 @@ final class TrainCommand implements Callable<Integer> {
             out.println("done: checkpoints in " + runDir);
             return interrupts.requested() ? interrupts.exitCode() : 0;
         }
+    }
+
+    /**
+     * The requested config with the architecture of {@code weights}; an architecture flag typed now
+     * must agree with it.
+     */
+    private TrainConfig withArchitectureOf(SavedModel weights, TrainConfig requested) {
+        GptConfig model = weights.modelConfig();
+        JsonObject architecture = new JsonObject();
+        architecture.addProperty("n-layer", model.nLayer());
+        architecture.addProperty("n-head", model.nHead());
+        architecture.addProperty("n-embd", model.nEmbd());
+        architecture.addProperty("block-size", model.blockSize());
+        architecture.addProperty("positions", model.positions() == GptConfig.Positions.LEARNED ? "learned" : "sinusoidal");
+        architecture.addProperty("tie-weights", model.tieWeights());
+        architecture.addProperty("no-scale-embedding", !model.scaleEmbedding());
+        JsonObject merged = requested.toJson();
+        CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+        for (String key : ARCHITECTURE) {
+            if (parsed.hasMatchedOption("--" + key) && !merged.get(key).equals(architecture.get(key))) {
+                throw new IllegalArgumentException("--" + key + " " + merged.get(key) + " does not match " + weights.dir() + "'s "
+                        + architecture.get(key) + ": --init-from keeps the architecture of the model it starts from");
+            }
+            merged.add(key, architecture.get(key));
+        }
+        return TrainConfig.fromJson(merged);
     }
 
     /**

@@ -46,6 +46,12 @@ final class TrainOptions {
     @Option(names = "--tie-weights", arity = "0..1", description = "Share the token embedding with the output head.")
     boolean tieWeights;
 
+    @Option(names = "--no-scale-embedding", description = "Do not multiply the token embedding by sqrt(n-embd) (nanoGPT's architecture).")
+    boolean noScaleEmbedding;
+
+    @Option(names = "--init", paramLabel = "gpt2|plain", description = "New weights: gpt2 (residual projections 0.02/sqrt(2*n-layer), nanoGPT's) or plain (all 0.02) (default: ${DEFAULT-VALUE}).")
+    String init = "gpt2";
+
     @Option(names = "--lr", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
     float lr = 1e-3f;
 
@@ -107,12 +113,14 @@ final class TrainOptions {
         return new CorpusOptions(Path.of("data"), preparedDir, seed, Progress.to(System.err, System.console() != null));
     }
 
+    String initFrom; // set by TrainCommand's --init-from; bench has none
+
     /** The config these flags describe; the run folder defaults to checkpoints/<corpus name>. */
     TrainConfig requestedConfig() {
         String runDir = outDir != null ? outDir : Path.of("checkpoints", runName(data)).toString();
         return new TrainConfig(
                 data, column, runDir, nLayer, nHead, nEmbd, blockSize, batchSize, dropout, positions, tieWeights,
-                lr, minLr, warmupIters, maxIters, weightDecay, beta1, beta2, gradClip, gradAccum,
+                noScaleEmbedding, init, initFrom, lr, minLr, warmupIters, maxIters, weightDecay, beta1, beta2, gradClip, gradAccum,
                 evalInterval, evalIters, logInterval, keepCheckpoints, seed, device,
                 lrDecayIters != null ? lrDecayIters : maxIters, maxNonfiniteSteps);
     }

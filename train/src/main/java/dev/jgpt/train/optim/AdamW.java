@@ -47,8 +47,13 @@ public final class AdamW implements AutoCloseable {
     private NDManager stateManager; // created with the first moments, on the parameters' device
     private long stepCount;
 
-    /** The first and second moment of one parameter, updated in place. */
-    private record Moments(NDArray mean, NDArray variance) {}
+    /**
+     * The first and second moment of one parameter, updated in place.
+     *
+     * @param mean the first moment, torch's {@code exp_avg}
+     * @param variance the second moment, torch's {@code exp_avg_sq}
+     */
+    public record Moments(NDArray mean, NDArray variance) {}
 
     /**
      * The step's factors as 0-d arrays, made once per step and shared by every parameter:
@@ -177,6 +182,17 @@ public final class AdamW implements AutoCloseable {
      */
     public long stepCount() {
         return stepCount;
+    }
+
+    /**
+     * Returns the moments of the parameter called {@code name} (as {@code getParameters()} names
+     * it): the optimizer's own arrays, to read and not to close; null before its first step.
+     *
+     * @param name the parameter's name
+     * @return its moments, or null
+     */
+    public Moments moments(String name) {
+        return moments.get(name);
     }
 
     /**

@@ -312,4 +312,41 @@ class JgptCliTest {
                 prepared.toString()), "corpus " + blank + " column \"text\" is empty");
         assertUserError(jgpt("eval", "--checkpoint", run.toString(), "--eval-tokens", "-1"), "--eval-tokens must be >= 0");
     }
+
+    @Test
+    void exportThenEvalSampleAndTrainFromTheExportFolder() throws IOException {
+        Path text = dir.resolve("abc.txt");
+        Files.writeString(text, "the cat sat on the mat. ".repeat(300));
+        Path run = dir.resolve("run");
+        Run train = jgpt("train", "--data", text.toString(), "--out-dir", run.toString(), "--n-layer", "1", "--n-head", "2",
+                "--n-embd", "16", "--block-size", "16", "--batch-size", "4", "--max-iters", "20", "--eval-interval", "0",
+                "--eval-iters", "2", "--positions", "learned", "--tie-weights", "--no-scale-embedding", "--init", "plain");
+        assertEquals(0, train.exitCode(), train.err());
+
+        Path export = dir.resolve("export");
+        Run exported = jgpt("export", "--checkpoint", run.toString(), "--out", export.toString());
+        assertEquals(0, exported.exitCode(), exported.err());
+        assertTrue(exported.out().contains("(iteration 20) to " + export), exported.out());
+        assertUserError(jgpt("export", "--checkpoint", run.toString(), "--out", export.toString()), "already exists and is not an empty folder");
+        assertUserError(jgpt("export", "--checkpoint", dir.resolve("nothing").toString(), "--out", dir.resolve("x").toString()), "no checkpoint at");
+
+        Run fromRun = jgpt("eval", "--checkpoint", run.toString(), "--data", text.toString());
+        Run fromExport = jgpt("eval", "--checkpoint", export.toString(), "--data", text.toString());
+        assertEquals(0, fromExport.exitCode(), fromExport.err());
+        assertEquals(fromRun.out().replaceAll("checkpoint .*", ""), fromExport.out().replaceAll("checkpoint .*", ""));
+        assertEquals(0, jgpt("eval", "--checkpoint", export.toString()).exitCode(), "the export names its corpus");
+        Run sample = jgpt("sample", "--checkpoint", export.toString(), "--start", "the ", "--num-samples", "1", "--max-new-tokens", "20");
+        assertEquals(0, sample.exitCode(), sample.err());
+        assertTrue(sample.out().startsWith("the "), sample.out());
+
+        assertUserError(jgpt("train", "--init-from", export.toString(), "--data", text.toString(), "--out-dir", dir.resolve("a").toString(),
+                "--n-layer", "2"), "--n-layer 2 does not match " + export + "'s 1: --init-from keeps the architecture");
+        Path tuned = dir.resolve("tuned");
+        Run fineTune = jgpt("train", "--init-from", export.toString(), "--data", text.toString(), "--out-dir", tuned.toString(),
+                "--batch-size", "4", "--max-iters", "4", "--eval-interval", "2", "--eval-iters", "2");
+        assertEquals(0, fineTune.exitCode(), fineTune.err());
+        assertTrue(fineTune.out().contains("from the weights of " + export), fineTune.out());
+        String state = Files.readString(tuned.resolve("latest").resolve("state.json"));
+        assertTrue(state.contains("\"n-layer\": 1") && state.contains("\"no-scale-embedding\": true"), state);
+    }
 }

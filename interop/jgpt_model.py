@@ -1,0 +1,129 @@
+"""jgpt's GPT in plain PyTorch, built from an export folder's config.json as README.md describes it
+("Moving to PyTorch and back"): every architecture jgpt trains, nanoGPT's included.
+
+    from jgpt_model import load_export
+    model, tokens = load_export("EXPORT_DIR")   # eval mode, weights loaded
+    logits, loss = model(idx, targets)          # (B, T, vocab); targets equal to padding_idx or -1 do not count
+
+Needs Python 3 and PyTorch >= 1.13.
+"""
+import math
+import os
+import sys
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from export_folder import read_json, read_safetensors  # noqa: E402
+
+
+def sinusoidal_table(block_size, n_embd):
+    """PE[pos, 2i] = sin(pos / 10000^(2i/d)), PE[pos, 2i+1] = cos(same angle), in float64 then float32."""
+    pos = torch.arange(block_size, dtype=torch.float64).unsqueeze(1)
+    two_i = (torch.arange(n_embd) // 2 * 2).to(torch.float64)
+    angle = pos / torch.pow(10000.0, two_i / n_embd)
+    table = torch.where(torch.arange(n_embd) % 2 == 0, torch.sin(angle), torch.cos(angle))
+    return table.to(torch.float32)
+
+
+class Block(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        d = c["n_embd"]
+        self.n_head = c["n_head"]
+        self.ln_1 = nn.LayerNorm(d, eps=1e-5)
+        self.attn = nn.Module()
+        self.attn.c_attn = nn.Linear(d, 3 * d)  # q, k, v stacked in that order
+        self.attn.c_proj = nn.Linear(d, d)
+        self.ln_2 = nn.LayerNorm(d, eps=1e-5)
+        self.mlp = nn.Module()
+        self.mlp.c_fc = nn.Linear(d, 4 * d)
+        self.mlp.c_proj = nn.Linear(4 * d, d)
+        self.drop = nn.Dropout(c.get("dropout", 0.0))
+
+    def attention(self, x):
+        b, t, d = x.shape
+        q, k, v = self.attn.c_attn(x).split(d, dim=2)
+        q, k, v = (z.view(b, t, self.n_head, d // self.n_head).transpose(1, 2) for z in (q, k, v))  # (B, nh, T, hs)
+        scores = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(d // self.n_head))
+        causal = torch.ones(t, t, dtype=torch.bool, device=x.device).tril()
+        weights = self.drop(scores.masked_fill(~causal, float("-inf")).softmax(-1))
+        y = (weights @ v).transpose(1, 2).reshape(b, t, d)
+        return self.drop(self.attn.c_proj(y))
+
+    def forward(self, x):
+        x = x + self.attention(self.ln_1(x))
+        return x + self.drop(self.mlp.c_proj(F.gelu(self.mlp.c_fc(self.ln_2(x)))))  # exact (erf) GELU
+
+
+class JgptGPT(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        d, v = c["n_embd"], c["vocab_size"]
+        self.config = c
+        self.padding_idx = c.get("padding_idx")
+        self.scale = math.sqrt(d) if c["scale_embedding"] else 1.0
+        self.transformer = nn.Module()
+        self.transformer.wte = nn.Embedding(v, d, padding_idx=self.padding_idx)
+        if c["positions"] == "learned":
+            self.transformer.wpe = nn.Embedding(c["block_size"], d)
+        else:
+            self.register_buffer("pe", sinusoidal_table(c["block_size"], d), persistent=False)
+        self.drop = nn.Dropout(c.get("dropout", 0.0))
+        self.transformer.h = nn.ModuleList(Block(c) for _ in range(c["n_layer"]))
+        self.transformer.ln_f = nn.LayerNorm(d, eps=1e-5)
+        self.lm_head = nn.Linear(d, v, bias=False)
+        if c["tie_weights"]:
+            self.lm_head.weight = self.transformer.wte.weight
+
+    def forward(self, idx, targets=None):
+        t = idx.shape[1]
+        pos = self.transformer.wpe.weight[:t] if hasattr(self.transformer, "wpe") else self.pe[:t]
+        x = self.drop(self.transformer.wte(idx) * self.scale + pos)  # (B, T, C)
+        for block in self.transformer.h:
+            x = block(x)
+        hidden = self.transformer.ln_f(x)
+        if self.config["tie_weights"] and self.config["scale_embedding"]:
+            hidden = hidden / self.scale  # a tied head on a scaled embedding divides by sqrt(C)
+        logits = self.lm_head(hidden)  # (B, T, vocab)
+        if targets is None:
+            return logits, None
+        flat = targets.reshape(-1)
+        counted = flat >= 0
+        if self.padding_idx is not None:
+            counted &= flat != self.padding_idx
+        losses = F.cross_entropy(logits.reshape(-1, logits.size(-1)), flat.clamp(min=0), reduction="none")
+        return logits, (losses * counted).sum() / counted.sum().clamp(min=1)
+
+
+def load_export(folder):
+    """The model of an export folder, in eval mode, and its tokens in id order."""
+    config = read_json(os.path.join(folder, "config.json"))
+    tokens = read_json(os.path.join(folder, "vocab.json"))
+    model = JgptGPT(config)
+    tensors = read_safetensors(os.path.join(folder, "model.safetensors"))
+    model.load_state_dict(tensors, strict=True)  # lm_head.weight is in the file even when tied
+    return model.eval(), tokens
+
+
+def text_loss(model, ids, block_size, batch_size=32):
+    """The mean loss over consecutive windows of block_size + 1 tokens, as `jgpt eval` computes it;
+    `model(x, y)` returns (logits, loss), as this file's JgptGPT and nanoGPT's GPT do."""
+    total, count = 0.0, 0
+    windows = [ids[s:s + block_size + 1] for s in range(0, len(ids) - 1, block_size)]
+    with torch.no_grad():
+        for first in range(0, len(windows), batch_size):
+            rows = windows[first:first + batch_size]
+            x = torch.zeros(len(rows), block_size, dtype=torch.long)
+            y = torch.full((len(rows), block_size), -1, dtype=torch.long)
+            for r, w in enumerate(rows):
+                x[r, :len(w) - 1] = torch.tensor(w[:-1])
+                y[r, :len(w) - 1] = torch.tensor(w[1:])
+            logits = model(x, y)[0]  # with targets, nanoGPT's forward too returns every position's logits
+            losses = F.cross_entropy(logits.reshape(-1, logits.size(-1)), y.reshape(-1).clamp(min=0), reduction="none")
+            keep = y.reshape(-1) >= 0
+            total += float((losses * keep).sum())
+            count += int(keep.sum())
+    return total / count

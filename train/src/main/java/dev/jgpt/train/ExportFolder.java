@@ -1,0 +1,317 @@
+package dev.jgpt.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.util.Pair;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import dev.jgpt.data.CorpusException;
+import dev.jgpt.data.Vocabulary;
+import dev.jgpt.model.Gpt;
+import dev.jgpt.model.GptConfig;
+import dev.jgpt.train.optim.AdamW;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Stream;
+
+/**
+ * An export folder: a model in files that PyTorch users read without jgpt. {@value #MODEL} holds
+ * every weight (F32) under nanoGPT's name, {@value #CONFIG} the architecture (and, from a jgpt
+ * run, where training stood), {@value #VOCAB} the tokens in id order, and {@value #OPTIMIZER}
+ * AdamW's moments, {@code <name>.exp_avg} and {@code <name>.exp_avg_sq}, when the run took a step.
+ * README.md, "Moving to PyTorch and back", documents every key.
+ */
+public record ExportFolder(Path dir, GptConfig modelConfig, Vocabulary vocabulary, int iter, String data, String column)
+        implements SavedModel {
+
+    static final String CONFIG = "config.json";
+    static final String MODEL = "model.safetensors";
+    static final String OPTIMIZER = "optimizer.safetensors";
+    static final String VOCAB = "vocab.json";
+    static final String HEAD = "lm_head.weight";
+    static final String TOKEN_EMBEDDING = "transformer.wte.weight";
+    private static final String FORMAT = "jgpt-export-1";
+    private static final NDIndex EVERYTHING = new NDIndex("...");
+    private static final Gson JSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create();
+
+    /**
+     * Writes {@code checkpoint} as an export folder at {@code out}, which must not exist or be
+     * empty; the folder appears complete or not at all.
+     */
+    public static void write(Checkpoint checkpoint, Path out) {
+        if (Files.exists(out) && !isEmptyFolder(out)) {
+            throw new CheckpointException(out + " already exists and is not an empty folder: export into a new one");
+        }
+        Path temporary = null;
+        try (NDManager manager = NDManager.newBaseManager();
+                AdamW optimizer = new AdamW(checkpoint.config().beta1(), checkpoint.config().beta2(), checkpoint.config().weightDecay())) {
+            Path parent = out.toAbsolutePath().getParent();
+            Files.createDirectories(parent);
+            temporary = Files.createTempDirectory(parent, ".tmp-export-");
+            Gpt gpt = checkpoint.loadModel(manager);
+            checkpoint.loadOptimizer(optimizer, gpt);
+            Map<String, Parameter> named = gpt.namedParameters();
+            Map<String, NDArray> weights = new LinkedHashMap<>();
+            named.forEach((name, parameter) -> weights.put(name, parameter.getArray()));
+            weights.putIfAbsent(HEAD, weights.get(TOKEN_EMBEDDING)); // tied: the head is the token embedding
+            Safetensors.write(temporary.resolve(MODEL), weights);
+
+            Map<String, NDArray> moments = moments(gpt, named, optimizer);
+            if (!moments.isEmpty()) {
+                Safetensors.write(temporary.resolve(OPTIMIZER), moments);
+            }
+            JsonObject config = architecture(gpt.config());
+            JsonObject training = new JsonObject();
+            training.addProperty("iter", checkpoint.iter());
+            training.addProperty("best_val_loss", checkpoint.bestValLoss());
+            training.addProperty("optimizer_step", optimizer.stepCount());
+            training.add("config", checkpoint.config().toJson());
+            config.add("training", training);
+            Files.writeString(temporary.resolve(CONFIG), JSON.toJson(config) + "\n");
+            Files.writeString(temporary.resolve(VOCAB), JSON.toJson(checkpoint.vocabulary().tokens()) + "\n");
+            if (Files.exists(out)) {
+                Files.delete(out); // the empty folder the user named
+            }
+            Files.move(temporary, out, StandardCopyOption.ATOMIC_MOVE);
+            temporary = null;
+        } catch (IOException e) {
+            throw new CheckpointException("cannot export to " + out + ": " + e.getMessage(), e);
+        } finally {
+            deleteQuietly(temporary);
+        }
+    }
+
+    /** AdamW's moments under nanoGPT's names; a tied head has none of its own. */
+    private static Map<String, NDArray> moments(Gpt gpt, Map<String, Parameter> named, AdamW optimizer) {
+        Map<Parameter, String> djlName = new IdentityHashMap<>();
+        for (Pair<String, Parameter> parameter : gpt.getParameters()) {
+            djlName.putIfAbsent(parameter.getValue(), parameter.getKey());
+        }
+        Map<String, NDArray> moments = new LinkedHashMap<>();
+        named.forEach((name, parameter) -> {
+            AdamW.Moments state = optimizer.moments(djlName.get(parameter));
+            if (state != null) {
+                moments.put(name + ".exp_avg", state.mean());
+                moments.put(name + ".exp_avg_sq", state.variance());
+            }
+        });
+        return moments;
+    }
+
+    /** The architecture keys of config.json. */
+    static JsonObject architecture(GptConfig model) {
+        JsonObject config = new JsonObject();
+        config.addProperty("format", FORMAT);
+        config.addProperty("n_layer", model.nLayer());
+        config.addProperty("n_head", model.nHead());
+        config.addProperty("n_embd", model.nEmbd());
+        config.addProperty("block_size", model.blockSize());
+        config.addProperty("vocab_size", model.vocabSize());
+        config.addProperty("bias", true);
+        config.addProperty("dropout", model.dropout());
+        config.addProperty("positions", model.positions().name().toLowerCase(Locale.ROOT));
+        config.addProperty("tie_weights", model.tieWeights());
+        config.addProperty("scale_embedding", model.scaleEmbedding());
+        config.addProperty("padding_idx", model.paddingIdx());
+        config.addProperty("init", model.init().name().toLowerCase(Locale.ROOT));
+        config.addProperty("layer_norm_eps", 1e-5);
+        config.addProperty("activation", "gelu");
+        return config;
+    }
+
+    /**
+     * Opens and checks an export folder: its config describes a model jgpt can build, its
+     * vocabulary matches it, and model.safetensors is a sound safetensors file.
+     *
+     * @throws CheckpointException naming the folder and the first problem found
+     */
+    public static ExportFolder open(Path dir) {
+        JsonObject config = readJson(dir.resolve(CONFIG)).getAsJsonObject();
+        Vocabulary vocabulary = readVocabulary(dir.resolve(VOCAB));
+        GptConfig model = model(dir.resolve(CONFIG), config);
+        if (model.vocabSize() != vocabulary.size()) {
+            throw new CheckpointException(dir.resolve(CONFIG) + " says vocab_size " + model.vocabSize() + " but "
+                    + dir.resolve(VOCAB) + " holds " + vocabulary.size() + " tokens");
+        }
+        if (!Objects.equals(model.paddingIdx(), vocabulary.paddingId())) {
+            throw new CheckpointException(dir.resolve(CONFIG) + " says padding_idx " + model.paddingIdx() + " but "
+                    + dir.resolve(VOCAB) + (vocabulary.hasSpecials() ? " has <pad> at 1" : " has no <pad> token (padding_idx must be null)"));
+        }
+        Safetensors.checkHeader(dir.resolve(MODEL));
+        int iter = 0;
+        String data = null;
+        String column = null;
+        if (config.has("training") && config.get("training").isJsonObject()) {
+            JsonObject training = config.getAsJsonObject("training");
+            iter = training.has("iter") ? training.get("iter").getAsInt() : 0;
+            JsonElement trainConfig = training.get("config");
+            if (trainConfig != null && trainConfig.isJsonObject()) {
+                data = Objects.requireNonNullElse(string(trainConfig.getAsJsonObject().get("data")), ""); // "": the built-in stories
+                column = string(trainConfig.getAsJsonObject().get("column"));
+            }
+        }
+        return new ExportFolder(dir, model, vocabulary, iter, data, column);
+    }
+
+    @Override
+    public void loadWeights(Gpt gpt, NDManager manager) {
+        Path file = dir.resolve(MODEL);
+        Map<String, Shape> shapes = Safetensors.checkHeader(file);
+        Map<String, Parameter> named = gpt.namedParameters();
+        List<String> unexpected = new ArrayList<>(shapes.keySet());
+        unexpected.removeAll(named.keySet());
+        unexpected.remove(HEAD);
+        if (!unexpected.isEmpty()) {
+            throw new CheckpointException(file + " holds tensors this model does not have: " + unexpected);
+        }
+        for (Map.Entry<String, Parameter> entry : named.entrySet()) {
+            Shape expected = entry.getValue().getArray().getShape();
+            Shape shape = shapes.get(entry.getKey());
+            if (shape == null) {
+                throw new CheckpointException(file + " has no tensor " + entry.getKey() + " (shape " + expected + "), which " + CONFIG + " needs");
+            }
+            if (!shape.equals(expected)) {
+                throw new CheckpointException(file + ": tensor " + entry.getKey() + " has shape " + shape + " but " + CONFIG + " needs " + expected);
+            }
+        }
+        try (NDManager scope = manager.newSubManager()) {
+            Map<String, NDArray> tensors = Safetensors.read(file, scope);
+            NDArray head = tensors.get(HEAD);
+            if (modelConfig.tieWeights() && head != null && !head.contentEquals(tensors.get(TOKEN_EMBEDDING))) {
+                throw new CheckpointException(file + ": " + HEAD + " differs from " + TOKEN_EMBEDDING + " but " + CONFIG + " says tie_weights");
+            }
+            for (Map.Entry<String, Parameter> entry : named.entrySet()) {
+                NDArray weight = entry.getValue().getArray();
+                weight.set(EVERYTHING, tensors.get(entry.getKey()).toDevice(weight.getDevice(), false)); // in place: the parameter keeps its gradient
+            }
+        }
+    }
+
+    /** The model config.json describes, or a one-line refusal naming what jgpt cannot build. */
+    private static GptConfig model(Path file, JsonObject config) {
+        try {
+            if (config.has("format") && !FORMAT.equals(string(config.get("format")))) {
+                throw new IllegalArgumentException("format is " + config.get("format") + "; this jgpt reads " + FORMAT);
+            }
+            if (!config.get("bias").getAsBoolean()) {
+                throw new IllegalArgumentException("bias is false; jgpt builds models with biases (bias true) only");
+            }
+            if (config.has("layer_norm_eps") && config.get("layer_norm_eps").getAsDouble() != 1e-5) {
+                throw new IllegalArgumentException("layer_norm_eps is " + config.get("layer_norm_eps") + "; jgpt's LayerNorm has 1e-5");
+            }
+            if (config.has("activation") && !"gelu".equals(string(config.get("activation")))) {
+                throw new IllegalArgumentException("activation is " + config.get("activation") + "; jgpt's MLP has gelu (exact)");
+            }
+            String positions = string(required(config, "positions"));
+            if (!"sinusoidal".equals(positions) && !"learned".equals(positions)) {
+                throw new IllegalArgumentException("positions is " + config.get("positions") + ", not sinusoidal or learned");
+            }
+            JsonElement padding = config.get("padding_idx");
+            String init = config.has("init") ? string(config.get("init")) : "gpt2";
+            return new GptConfig(
+                    required(config, "vocab_size").getAsInt(),
+                    required(config, "block_size").getAsInt(),
+                    required(config, "n_layer").getAsInt(),
+                    required(config, "n_head").getAsInt(),
+                    required(config, "n_embd").getAsInt(),
+                    config.has("dropout") ? config.get("dropout").getAsFloat() : 0f,
+                    "learned".equals(positions) ? GptConfig.Positions.LEARNED : GptConfig.Positions.SINUSOIDAL,
+                    required(config, "tie_weights").getAsBoolean(),
+                    required(config, "scale_embedding").getAsBoolean(),
+                    padding == null || padding.isJsonNull() ? null : padding.getAsInt(),
+                    "plain".equals(init) ? GptConfig.Init.PLAIN : GptConfig.Init.GPT2);
+        } catch (IllegalArgumentException | IllegalStateException | UnsupportedOperationException | NullPointerException e) {
+            throw new CheckpointException(file + " describes a model jgpt cannot build: " + e.getMessage(), e);
+        }
+    }
+
+    private static JsonElement required(JsonObject config, String key) {
+        JsonElement value = config.get(key);
+        if (value == null || value.isJsonNull()) {
+            throw new IllegalArgumentException(key + " is missing");
+        }
+        return value;
+    }
+
+    private static String string(JsonElement value) {
+        return value == null || value.isJsonNull() ? null : value.getAsString();
+    }
+
+    private static JsonElement readJson(Path file) {
+        try {
+            JsonElement json = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8));
+            if (file.getFileName().toString().equals(CONFIG) && !json.isJsonObject()) {
+                throw new CheckpointException(file + " is not a JSON object");
+            }
+            return json;
+        } catch (NoSuchFileException e) {
+            throw new CheckpointException("export folder " + file.getParent() + " has no " + file.getFileName(), e);
+        } catch (IOException e) {
+            throw new CheckpointException("cannot read " + file + ": " + e.getMessage(), e);
+        } catch (JsonParseException e) {
+            throw new CheckpointException(file + " is not valid JSON", e);
+        }
+    }
+
+    private static Vocabulary readVocabulary(Path file) {
+        JsonElement json = readJson(file);
+        if (!json.isJsonArray()) {
+            throw new CheckpointException(file + " is not a JSON array of tokens");
+        }
+        JsonArray array = json.getAsJsonArray();
+        List<String> tokens = new ArrayList<>();
+        for (int id = 0; id < array.size(); id++) {
+            JsonElement token = array.get(id);
+            if (!token.isJsonPrimitive() || !token.getAsJsonPrimitive().isString()) {
+                throw new CheckpointException(file + ": token " + id + " is " + token + ", not a string");
+            }
+            tokens.add(token.getAsString());
+        }
+        try {
+            return Vocabulary.fromTokens(tokens, file.toString());
+        } catch (CorpusException e) {
+            throw new CheckpointException(e.getMessage(), e);
+        }
+    }
+
+    private static boolean isEmptyFolder(Path path) {
+        try (Stream<Path> entries = Files.list(path)) {
+            return entries.findAny().isEmpty();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static void deleteQuietly(Path path) {
+        if (path == null) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(path)) {
+            for (Path entry : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(entry);
+            }
+        } catch (IOException ignored) {
+            // A leftover .tmp-export- folder is harmless and named as such.
+        }
+    }
+}

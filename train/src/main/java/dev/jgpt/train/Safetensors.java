@@ -1,0 +1,162 @@
+package dev.jgpt.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * F32 tensors by name in the safetensors format, through DJL's own encoder and decoder ({@code
+ * NDList.encode(out, SAFETENSORS)}, {@code NDList.decode}). The format: an unsigned 64-bit
+ * little-endian header length N, N bytes of JSON ({@code {"name": {"dtype": "F32", "shape": [..],
+ * "data_offsets": [begin, end]}, "__metadata__": {..}}}), then the data, little-endian, each
+ * tensor at its offsets from the end of the header. DJL checks none of it beyond the JSON, so
+ * {@link #checkHeader} does before anything is decoded: a damaged file is refused in one line.
+ */
+final class Safetensors {
+
+    private static final long MAX_HEADER = 100L << 20; // the format's own limit is 100 MB
+
+    private Safetensors() {}
+
+    /** Writes {@code tensors} (F32), under their names, to {@code file}. */
+    static void write(Path file, Map<String, NDArray> tensors) throws IOException {
+        NDList list = new NDList();
+        for (Map.Entry<String, NDArray> tensor : tensors.entrySet()) {
+            NDArray copy = tensor.getValue().duplicate(); // names belong to arrays: name a copy, not the parameter
+            copy.setName(tensor.getKey());
+            list.add(copy);
+        }
+        try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            list.encode(out, NDList.Encoding.SAFETENSORS);
+        } finally {
+            list.close();
+        }
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            channel.force(true);
+        }
+    }
+
+    /**
+     * The shape of every tensor in {@code file}, by name, once the header is checked against the
+     * spec: a JSON object, F32 tensors whose offsets lie in the file, match their shapes and cover
+     * the data without gap or overlap, and nothing after the last tensor.
+     *
+     * @throws CheckpointException naming the file and the first problem found
+     */
+    static Map<String, Shape> checkHeader(Path file) {
+        long fileSize;
+        JsonObject header;
+        long headerLength;
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
+            fileSize = Files.size(file);
+            byte[] length = in.readNBytes(8);
+            if (length.length < 8) {
+                throw damaged(file, "it is shorter than the 8-byte header length");
+            }
+            headerLength = ByteBuffer.wrap(length).order(ByteOrder.LITTLE_ENDIAN).getLong();
+            if (headerLength < 2 || headerLength > MAX_HEADER || headerLength > fileSize - 8) {
+                throw damaged(file, "its header length " + Long.toUnsignedString(headerLength) + " does not fit a file of " + fileSize + " bytes");
+            }
+            byte[] json = in.readNBytes((int) headerLength);
+            JsonElement parsed = JsonParser.parseString(new String(json, StandardCharsets.UTF_8));
+            if (!parsed.isJsonObject()) {
+                throw damaged(file, "its header is not a JSON object");
+            }
+            header = parsed.getAsJsonObject();
+        } catch (IOException e) {
+            throw new CheckpointException("cannot read " + file + ": " + e.getMessage(), e);
+        } catch (JsonParseException e) {
+            throw damaged(file, "its header is not valid JSON");
+        }
+        long dataSize = fileSize - 8 - headerLength;
+        Map<String, Shape> shapes = new LinkedHashMap<>();
+        List<long[]> ranges = new ArrayList<>();
+        for (Map.Entry<String, JsonElement> entry : header.entrySet()) {
+            if (entry.getKey().equals("__metadata__")) {
+                continue;
+            }
+            String name = entry.getKey();
+            try {
+                JsonObject tensor = entry.getValue().getAsJsonObject();
+                String dtype = tensor.get("dtype").getAsString();
+                if (!dtype.equals("F32")) {
+                    throw new CheckpointException(file + ": tensor " + name + " is " + dtype + "; jgpt reads F32 only (convert it with tensor.float())");
+                }
+                JsonArray dims = tensor.getAsJsonArray("shape");
+                long[] sizes = new long[dims.size()];
+                long count = 1;
+                for (int i = 0; i < sizes.length; i++) {
+                    sizes[i] = dims.get(i).getAsLong();
+                    if (sizes[i] < 0) {
+                        throw damaged(file, "tensor " + name + " has a negative size");
+                    }
+                    count = Math.multiplyExact(count, sizes[i]);
+                }
+                JsonArray offsets = tensor.getAsJsonArray("data_offsets");
+                long begin = offsets.get(0).getAsLong();
+                long end = offsets.get(1).getAsLong();
+                if (offsets.size() != 2 || begin < 0 || end < begin || end > dataSize) {
+                    throw damaged(file, "tensor " + name + " lies at bytes [" + begin + ", " + end + ") of " + dataSize + " (is the file truncated?)");
+                }
+                if (end - begin != count * Float.BYTES) {
+                    throw damaged(file, "tensor " + name + " has " + (end - begin) + " bytes for shape " + new Shape(sizes));
+                }
+                shapes.put(name, new Shape(sizes));
+                ranges.add(new long[] {begin, end});
+            } catch (IllegalStateException | NullPointerException | UnsupportedOperationException
+                    | IndexOutOfBoundsException | ClassCastException | NumberFormatException | ArithmeticException e) {
+                throw damaged(file, "the header entry of tensor " + name + " is not {dtype, shape, data_offsets}");
+            }
+        }
+        ranges.sort((a, b) -> Long.compare(a[0], b[0]));
+        long covered = 0;
+        for (long[] range : ranges) {
+            if (range[0] != covered) {
+                throw damaged(file, "its tensors leave a gap or overlap at byte " + covered + " of the data");
+            }
+            covered = range[1];
+        }
+        if (covered != dataSize) {
+            throw damaged(file, "it has " + (dataSize - covered) + " bytes after its last tensor");
+        }
+        return shapes;
+    }
+
+    /** Every tensor of a file {@link #checkHeader} accepted, by name, in {@code manager}. */
+    static Map<String, NDArray> read(Path file, NDManager manager) {
+        Map<String, NDArray> tensors = new LinkedHashMap<>();
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
+            for (NDArray array : NDList.decode(manager, in)) {
+                tensors.put(array.getName(), array); // decoded in hash order: look them up by name
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new CheckpointException("cannot read the tensors in " + file + ": " + e.getMessage(), e);
+        }
+        return tensors;
+    }
+
+    private static CheckpointException damaged(Path file, String why) {
+        return new CheckpointException(file + " is not a valid safetensors file: " + why);
+    }
+}

@@ -1,0 +1,60 @@
+package dev.jgpt.train;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.jgpt.data.Vocabulary;
+import dev.jgpt.model.Gpt;
+import dev.jgpt.model.GptConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A trained model on disk that jgpt can run: a checkpoint of a run ({@link Checkpoint}) or an
+ * export folder ({@link ExportFolder}, which may come from PyTorch).
+ */
+public interface SavedModel {
+
+    /** The folder it was read from. */
+    Path dir();
+
+    /** The iteration its weights were saved at (0 when unknown). */
+    int iter();
+
+    /** Its vocabulary. */
+    Vocabulary vocabulary();
+
+    /** Its architecture. */
+    GptConfig modelConfig();
+
+    /**
+     * The corpus it was trained on, as {@code --data} names it ("" for the built-in stories), or
+     * null when unknown.
+     */
+    String data();
+
+    /** The CSV column of that corpus, or null. */
+    String column();
+
+    /** Copies the saved weights into {@code gpt}, a model of {@link #modelConfig()}'s shape. */
+    void loadWeights(Gpt gpt, NDManager manager);
+
+    /** Builds the saved model, with its weights, in {@code manager}. */
+    default Gpt loadModel(NDManager manager) {
+        Gpt gpt = new Gpt(modelConfig());
+        gpt.initialize(manager, DataType.FLOAT32, new Shape(1, modelConfig().blockSize()));
+        loadWeights(gpt, manager);
+        return gpt;
+    }
+
+    /**
+     * Opens {@code path}: an export folder (it holds {@value ExportFolder#CONFIG}), a checkpoint
+     * folder, or a run folder, whose {@code preferred} link ("latest" or "best") is used.
+     */
+    static SavedModel open(Path path, String preferred) {
+        if (Files.isRegularFile(path.resolve(ExportFolder.CONFIG))) {
+            return ExportFolder.open(path);
+        }
+        return CheckpointStore.open(path, preferred);
+    }
+}
