@@ -71,7 +71,9 @@ final class CsvSource implements CorpusSource {
                 throw new CorpusException("corpus file " + file + " has a header line but no rows");
             }
         } catch (IOException | UncheckedIOException | IllegalArgumentException | IllegalStateException e) {
-            throw new CorpusException("corpus file " + file + " is not valid CSV: " + e.getMessage(), e);
+            // commons-csv wraps its CSVException in an UncheckedIOException whose message names the class.
+            Throwable reason = e instanceof UncheckedIOException && e.getCause() != null ? e.getCause() : e;
+            throw new CorpusException("corpus file " + file + " is not valid CSV: " + reason.getMessage(), e);
         }
     }
 

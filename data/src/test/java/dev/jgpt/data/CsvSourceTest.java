@@ -252,6 +252,14 @@ class CsvSourceTest {
                 error(file, "t"));
     }
 
+    @Test
+    void malformedCsvIsOneLineInTheUsersWords() throws IOException {
+        Path file = csv("id,text\n1,\"unterminated\n2,ok\n");
+        String message = error(file, "text");
+        assertTrue(message.startsWith("corpus file " + file + " is not valid CSV: "), message);
+        assertFalse(message.contains("org.apache") || message.contains("Exception"), message);
+    }
+
     private Corpus open(Path file, String column, Vocabulary vocabulary) {
         return Corpora.open(file.toString(), column, vocabulary, Tokens.options(folder, 1337));
     }
