@@ -49,13 +49,13 @@ measure() { # name, command...
   cpu="$(echo "$user + $system" | bc -l)"
 }
 
-# Seconds from process start to the first logged step ("iter 0: ...").
+# Seconds from process start to the first logged step ("iter 0/N (0%): ...").
 to_first_step() { # name, command...
   local name="$1"; shift
   local start
   start="$(date +%s.%N)"
   "$@" 2>&1 | while IFS= read -r line; do
-    if [[ "$line" == "iter 0:"* ]]; then
+    if [[ "$line" == "iter 0/"* ]]; then
       echo "$(date +%s.%N) - $start" | bc > "$work/$name.first"
     fi
   done
