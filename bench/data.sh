@@ -7,10 +7,11 @@
 #     evaluation), big against tiny;
 #   - a second run on the same corpus (prepared files reused): seconds from process start to the
 #     first logged step, big against tiny;
-#   - training ms/iter (`jgpt bench`, page cache warm), big against tiny;
+#   - training ms/iter (`jgpt bench`, page cache warm, rounds alternating), big against tiny;
 #   - `jgpt eval` on the big run with the default --eval-tokens: seconds.
 #
-#   bench/data.sh                 # DATA_COPIES=2000, DATA_ITERS=200, work folder DATA_DIR=/tmp/jgpt-data
+#   bench/data.sh    # DATA_COPIES=2000, DATA_ITERS=200, DATA_BENCH_ITERS=500, DATA_BENCH_ROUNDS=3,
+#                    # work folder DATA_DIR=/tmp/jgpt-data
 #
 # Needs ../shared beside the repository (or JGPT_SHARED) and about 2 x 2.2 GB free in DATA_DIR,
 # which is deleted at the end. Everything after building the corpus runs under `flock /tmp/jgpt-bench.lock`.
@@ -92,14 +93,25 @@ done
 printf 'second run, start to first step: tiny %.2f s, big %.2f s (%+.2f s; target <= +3 s)\n' \
   "$first_tiny" "$first_big" "$(echo "$first_big - $first_tiny" | bc -l)"
 
-# 4. Training speed, page cache warm.
-for corpus in tiny big; do
-  "$root/jgpt" bench --data "$work/$corpus.txt" --prepared-dir "$work/prepared" --sample-tokens 0 \
-    --iters 100 > "$work/bench-$corpus.log" 2>&1
-  eval "ms_$corpus=$(grep -o '"median_ms_per_iter": *[0-9.]*' "$work/bench-$corpus.log" | grep -o '[0-9.]*$')"
+# 4. Training speed, page cache warm: DATA_BENCH_ITERS iterations per run, runs alternating between
+# the corpora (tiny, big, tiny, big, ...) so that a drift of the machine's speed falls on both alike;
+# each corpus's figure is the mean of its runs' medians.
+bench_iters="${DATA_BENCH_ITERS:-500}"
+bench_rounds="${DATA_BENCH_ROUNDS:-3}"
+for ((round = 1; round <= bench_rounds; round++)); do
+  for corpus in tiny big; do
+    "$root/jgpt" bench --data "$work/$corpus.txt" --prepared-dir "$work/prepared" --sample-tokens 0 \
+      --iters "$bench_iters" > "$work/bench-$corpus.log" 2>&1
+    median="$(grep -o '"median_ms_per_iter": *[0-9.]*' "$work/bench-$corpus.log" | grep -o '[0-9.]*$')"
+    eval "medians_$corpus+=\" $median\""
+  done
 done
-printf 'training (jgpt bench, 100 iterations): tiny %.2f ms/iter, big %.2f ms/iter (%+.1f%%; target within 5%%)\n' \
-  "$ms_tiny" "$ms_big" "$(echo "($ms_big - $ms_tiny) * 100 / $ms_tiny" | bc -l)"
+mean() { echo "$@" | tr ' ' '\n' | awk 'NF { sum += $1; n++ } END { printf "%.2f", sum / n }'; }
+ms_tiny="$(mean $medians_tiny)"
+ms_big="$(mean $medians_big)"
+printf 'training (jgpt bench, %d rounds of %d iterations): tiny %.2f ms/iter (medians%s), big %.2f ms/iter (medians%s) (%+.1f%%; target within 5%%)\n' \
+  "$bench_rounds" "$bench_iters" "$ms_tiny" "$medians_tiny" "$ms_big" "$medians_big" \
+  "$(echo "($ms_big - $ms_tiny) * 100 / $ms_tiny" | bc -l)"
 
 # 5. Evaluating the big run with the default --eval-tokens.
 measure eval-big "$root/jgpt" eval --checkpoint "$work/run-big" --prepared-dir "$work/prepared"
