@@ -109,15 +109,17 @@ public final class EmbeddingMap {
             FontMetrics metrics = g.getFontMetrics();
             double[] widths = labels.stream().mapToDouble(metrics::stringWidth).toArray();
             List<LabelPlacer.Placement> placements = LabelPlacer.place(points, widths, metrics.getAscent() + metrics.getDescent(), MARKER_SIZE / 2.0, plot);
+            // Leader lines first, so that no line strikes through a label drawn after it.
+            g.setColor(LEADER_COLOR);
+            g.setStroke(new BasicStroke(0.8f));
             for (int i = 0; i < labels.size(); i++) {
-                LabelPlacer.Placement placement = placements.get(i);
-                Rectangle2D box = placement.box();
-                if (placement.away()) {
-                    g.setColor(LEADER_COLOR);
-                    g.setStroke(new BasicStroke(0.8f));
-                    g.draw(new Line2D.Double(points.get(i), placement.nearest(points.get(i))));
+                if (placements.get(i).away()) {
+                    g.draw(new Line2D.Double(points.get(i), placements.get(i).nearest(points.get(i))));
                 }
-                g.setColor(Color.BLACK);
+            }
+            g.setColor(Color.BLACK);
+            for (int i = 0; i < labels.size(); i++) {
+                Rectangle2D box = placements.get(i).box();
                 g.drawString(labels.get(i), (float) box.getMinX(), (float) (box.getMinY() + metrics.getAscent()));
             }
             return placements;
