@@ -5,6 +5,11 @@ import dev.jgpt.train.inspect.TokenVectors;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
+import java.awt.FontMetrics;
+import java.awt.Graphics2D;
+import java.awt.geom.Line2D;
+import java.awt.geom.Point2D;
+import java.awt.geom.Rectangle2D;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -73,13 +78,58 @@ public final class EmbeddingMap {
         this.title = title;
     }
 
+    private static final Font LABEL_FONT = new Font(Font.SANS_SERIF, Font.PLAIN, 13);
+    private static final int MARKER_SIZE = 7;
+    private static final Color LEADER_COLOR = new Color(150, 150, 150);
+
     /** Writes the map to {@code file} (.png or .svg). */
     public void write(Path file, int width, int height) {
         // The chart is built inside the picture, after ChartFile has set up headless drawing.
-        ChartFile.write(file, width, height, (canvas, w, h) -> chart(w, h).paint(canvas, w, h));
+        ChartFile.write(file, width, height, this::paint);
     }
 
-    XYChart chart(int width, int height) {
+    /** Paints the map: XChart draws the dots and axes, then each label goes where it covers no other. */
+    List<LabelPlacer.Placement> paint(Graphics2D canvas, int width, int height) {
+        List<String> labels = new ArrayList<>();
+        List<double[]> coordinates = new ArrayList<>();
+        XYChart chart = chart(width, height, labels, coordinates);
+        chart.paint(canvas, width, height);
+        XYStyler styler = chart.getStyler();
+        Rectangle2D plot = new Rectangle2D.Double(
+                chart.getScreenXFromChart(styler.getXAxisMin()),
+                chart.getScreenYFromChart(styler.getYAxisMax()),
+                chart.getScreenXFromChart(styler.getXAxisMax()) - chart.getScreenXFromChart(styler.getXAxisMin()),
+                chart.getScreenYFromChart(styler.getYAxisMin()) - chart.getScreenYFromChart(styler.getYAxisMax()));
+        List<Point2D> points = coordinates.stream()
+                .map(point -> (Point2D) new Point2D.Double(chart.getScreenXFromChart(point[0]), chart.getScreenYFromChart(point[1])))
+                .toList();
+        Graphics2D g = (Graphics2D) canvas.create();
+        try {
+            g.setFont(LABEL_FONT);
+            FontMetrics metrics = g.getFontMetrics();
+            double[] widths = labels.stream().mapToDouble(metrics::stringWidth).toArray();
+            List<LabelPlacer.Placement> placements = LabelPlacer.place(points, widths, metrics.getAscent() + metrics.getDescent(), MARKER_SIZE / 2.0, plot);
+            // Leader lines first, so that no line strikes through a label drawn after it.
+            g.setColor(LEADER_COLOR);
+            g.setStroke(new BasicStroke(0.8f));
+            for (int i = 0; i < labels.size(); i++) {
+                if (placements.get(i).away()) {
+                    g.draw(new Line2D.Double(points.get(i), placements.get(i).nearest(points.get(i))));
+                }
+            }
+            g.setColor(Color.BLACK);
+            for (int i = 0; i < labels.size(); i++) {
+                Rectangle2D box = placements.get(i).box();
+                g.drawString(labels.get(i), (float) box.getMinX(), (float) (box.getMinY() + metrics.getAscent()));
+            }
+            return placements;
+        } finally {
+            g.dispose();
+        }
+    }
+
+    /** The chart without its labels; fills {@code labels} and {@code coordinates} with each placed token's. */
+    private XYChart chart(int width, int height, List<String> labels, List<double[]> coordinates) {
         List<Integer> placed = new ArrayList<>();
         List<Integer> zero = new ArrayList<>();
         for (int id = 0; id < vectors.size(); id++) {
@@ -107,8 +157,8 @@ public final class EmbeddingMap {
         styler.setChartFontColor(Color.DARK_GRAY);
         styler.setAxisTickLabelsColor(Color.GRAY);
         styler.setLegendPosition(Styler.LegendPosition.OutsideE);
-        styler.setMarkerSize(7);
-        styler.setAnnotationTextFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
+        styler.setMarkerSize(MARKER_SIZE);
+        styler.setAnnotationTextFont(LABEL_FONT);
         styler.setAnnotationTextFontColor(Color.BLACK);
         styler.setXAxisDecimalPattern("0.0");
         styler.setYAxisDecimalPattern("0.0");
@@ -140,10 +190,9 @@ public final class EmbeddingMap {
             series.setMarker(SeriesMarkers.CIRCLE);
             series.setMarkerColor(entry.getKey().color);
         }
-        double labelLift = (maxY - minY) * 0.022; // the label just above its dot
         for (int i = 0; i < placed.size(); i++) {
-            double[] point = pca.coordinates()[i];
-            chart.addAnnotation(new AnnotationText(vectors.label(placed.get(i)), point[0], point[1] + labelLift, false));
+            labels.add(vectors.label(placed.get(i)));
+            coordinates.add(pca.coordinates()[i]);
         }
         if (!zero.isEmpty()) {
             String names = String.join(", ", zero.stream().map(vectors::label).toList());

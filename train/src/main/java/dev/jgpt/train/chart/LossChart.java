@@ -2,7 +2,10 @@ package dev.jgpt.train.chart;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
+import java.awt.FontMetrics;
 import java.awt.Graphics2D;
+import java.awt.geom.Line2D;
+import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,16 +67,77 @@ public final class LossChart {
         Graphics2D scratch = ChartFile.image(1, 1, (g, w, h) -> {}).createGraphics();
         loss.paint(scratch, width, lossHeight);
         lr.paint(scratch, width, lrHeight);
-        scratch.dispose();
         int axisWidth = (int) Math.ceil(Math.max(loss.getYAxisLeftWidth(), lr.getYAxisLeftWidth()));
         loss.getStyler().setYAxisLeftWidthHint(axisWidth);
         lr.getStyler().setYAxisLeftWidthHint(axisWidth);
+        loss.paint(scratch, width, lossHeight); // the final layout, which places the log axis's labels
+        scratch.dispose();
+        if (logScale()) {
+            paintLogGrid(canvas, loss);
+        }
         loss.paint(canvas, width, lossHeight);
+        if (logScale()) {
+            paintLogLabels(canvas, loss);
+        }
         Graphics2D below = (Graphics2D) canvas.create(0, lossHeight, width, lrHeight);
         try {
             lr.paint(below, width, lrHeight);
         } finally {
             below.dispose();
+        }
+    }
+
+    /** The loss axis's labels: XChart's own on a linear axis, {@link LogTicks} on a log one. */
+    List<String> lossAxisLabels() {
+        return logScale() ? logTicks().stream().map(LogTicks::label).toList() : List.of();
+    }
+
+    private List<BigDecimal> logTicks() {
+        double[] range = logAxisRange();
+        return LogTicks.between(range[0], range[1]);
+    }
+
+    /** The loss range with a little room above and below, so that no curve runs along the frame. */
+    private double[] logAxisRange() {
+        double[] range = lossRange();
+        return new double[] {range[0] / 1.04, range[1] * 1.04};
+    }
+
+    /** Grid lines at the log axis's ticks, under the curves (the chart's background is transparent there). */
+    private void paintLogGrid(Graphics2D canvas, XYChart loss) {
+        XYStyler styler = loss.getStyler();
+        double left = loss.getScreenXFromChart(styler.getXAxisMin());
+        double right = loss.getScreenXFromChart(styler.getXAxisMax());
+        Graphics2D g = (Graphics2D) canvas.create();
+        try {
+            g.setColor(styler.getPlotGridLinesColor());
+            g.setStroke(styler.getPlotGridLinesStroke());
+            for (BigDecimal tick : logTicks()) {
+                double y = loss.getScreenYFromChart(tick.doubleValue());
+                g.draw(new Line2D.Double(left, y, right, y));
+            }
+        } finally {
+            g.dispose();
+        }
+    }
+
+    /** The log axis's labels, right-aligned against the plot, each centred on its grid line. */
+    private void paintLogLabels(Graphics2D canvas, XYChart loss) {
+        XYStyler styler = loss.getStyler();
+        double left = loss.getScreenXFromChart(styler.getXAxisMin());
+        Graphics2D g = (Graphics2D) canvas.create();
+        try {
+            g.setFont(styler.getAxisTickLabelsFont());
+            g.setColor(Color.DARK_GRAY);
+            FontMetrics metrics = g.getFontMetrics();
+            for (BigDecimal tick : logTicks()) {
+                String label = LogTicks.label(tick);
+                double y = loss.getScreenYFromChart(tick.doubleValue());
+                float x = (float) (left - styler.getAxisTickPadding() - metrics.stringWidth(label));
+                g.drawString(label, x, (float) (y + (metrics.getAscent() - metrics.getDescent()) / 2.0));
+            }
+        } finally {
+            g.dispose();
         }
     }
 
@@ -84,8 +148,18 @@ public final class LossChart {
         XYStyler styler = style(chart);
         styler.setLegendPosition(Styler.LegendPosition.InsideNE);
         styler.setLegendBackgroundColor(new Color(255, 255, 255, 210));
-        styler.setYAxisLogarithmic(logScale());
         styler.setYAxisDecimalPattern("0.0#");
+        if (logScale()) {
+            // XChart labels a log axis at whole decades only; LossChart draws LogTicks' labels and grid instead.
+            double[] range = logAxisRange();
+            styler.setYAxisLogarithmic(true);
+            styler.setYAxisMin(range[0]);
+            styler.setYAxisMax(range[1]);
+            styler.setYAxisTickLabelsColor(new Color(0, 0, 0, 0));
+            styler.setPlotGridHorizontalLinesVisible(false);
+            styler.setChartBackgroundColor(new Color(0, 0, 0, 0));
+            styler.setPlotBackgroundColor(new Color(0, 0, 0, 0));
+        }
         for (int r = 0; r < runs.size(); r++) {
             RunMetrics run = runs.get(r);
             Color color = RUN_COLORS[r % RUN_COLORS.length];
@@ -185,17 +259,23 @@ public final class LossChart {
         if (scale != Scale.AUTO) {
             return scale == Scale.LOG;
         }
+        double[] range = lossRange();
+        return range[0] > 0 && range[1] / range[0] >= 3;
+    }
+
+    /** The smallest and largest loss of every run. */
+    private double[] lossRange() {
         double min = Double.POSITIVE_INFINITY;
         double max = 0;
         for (RunMetrics run : runs) {
-            for (RunMetrics.Series series : List.of(run.stepLoss(), run.trainLoss(), run.valLoss())) {
+            for (RunMetrics.Series series : List.of(run.stepLoss(), run.trainLoss(), run.valLoss(), run.valLossFull())) {
                 for (double value : series.values()) {
                     min = Math.min(min, value);
                     max = Math.max(max, value);
                 }
             }
         }
-        return min > 0 && max / min >= 3;
+        return new double[] {min, max};
     }
 
     /** The run's name, numbered when two runs share one. */
