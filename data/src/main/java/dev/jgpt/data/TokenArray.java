@@ -11,7 +11,8 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * A read-only array of unsigned ids, {@code width} bytes each (1, 2, 4 or 8), little-endian, held
- * in a prepared file, in memory, or joined from two. Positions are {@code long}: a file may hold more than 2^31 ids.
+ * in a prepared file, in memory, or joined from two. Positions are {@code long}: a file may hold
+ * more than 2^31 ids.
  *
  * <p>A file is read with positional reads (pread) rather than mapped into memory: the page cache
  * serves repeated reads just as fast, and the process's resident memory does not grow with every

@@ -44,6 +44,7 @@ public final class Vocabulary {
     /** The id of {@code <unk>}, which stands for any character the vocabulary does not have. */
     public static final int UNK = 3;
 
+    private static final int ABSENT = -1;
     private static final List<String> RESERVED = List.of("<s>", "<pad>", "</s>", "<unk>");
     private static final String REPLACEMENT_CHARACTER = "\uFFFD";
     private static final Gson FILE_JSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
@@ -55,7 +56,6 @@ public final class Vocabulary {
     // table lookup, much faster than a map, for encoding gigabytes. ABSENT is negative, never an id:
     // in a vocabulary without reserved tokens every id from 0 up is a character.
     private final int[] idOfCodePoint;
-    private static final int ABSENT = -1;
 
     private Vocabulary(List<String> tokens, boolean specials) {
         this.tokens = List.copyOf(tokens);
