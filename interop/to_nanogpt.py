@@ -115,7 +115,8 @@ def run_config(config, training, dataset):
         "n_embd": config["n_embd"], "dropout": config.get("dropout", 0.0), "bias": True,
         "learning_rate": run.get("lr", 1e-3), "max_iters": max_iters, "weight_decay": run.get("weight-decay", 0.1),
         "beta1": run.get("beta1", 0.9), "beta2": run.get("beta2", 0.99), "grad_clip": run.get("grad-clip", 1.0),
-        "decay_lr": True, "warmup_iters": run.get("warmup-iters", 100), "lr_decay_iters": max_iters,
+        "decay_lr": True, "warmup_iters": run.get("warmup-iters", 100),
+        "lr_decay_iters": run.get("lr-decay-iters", max_iters),  # runs saved before the key decayed over max-iters
         "min_lr": run.get("min-lr", 1e-4), "device": "cpu", "dtype": "float32", "compile": False,
     }
 

@@ -8,6 +8,7 @@ converters round-trip and refuse what they cannot represent. Skips without PyTor
 import json
 import os
 import pickle
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -111,6 +112,112 @@ class Converters(unittest.TestCase):
                 meta = pickle.load(f)
             with open(os.path.join(back, "vocab.json")) as f:
                 self.assertEqual([meta["itos"][i] for i in range(meta["vocab_size"])], json.load(f))
+
+    def test_to_nanogpt_carries_the_runs_lr_decay_iters(self):
+        for decay, want in ((9, 9), (None, 3)):  # the fixture's max-iters is 3; runs saved before the key decayed over it
+            with tempfile.TemporaryDirectory() as tmp:
+                export, nano = os.path.join(tmp, "export"), os.path.join(tmp, "nano")
+                shutil.copytree(os.path.join(FIXTURES, "jgpt_nanogpt"), export)
+                with open(os.path.join(export, "config.json")) as f:
+                    config = json.load(f)
+                self.assertEqual(3, config["training"]["config"]["max-iters"])
+                if decay is not None:
+                    config["training"]["config"]["lr-decay-iters"] = decay
+                with open(os.path.join(export, "config.json"), "w") as f:
+                    json.dump(config, f)
+                p = self.run_script(os.path.join(INTEROP, "to_nanogpt.py"), "--export", export, "--out", nano)
+                self.assertEqual(0, p.returncode, p.stderr)
+                self.assertEqual(want, torch.load(os.path.join(nano, "ckpt.pt"), map_location="cpu")["config"]["lr_decay_iters"])
+                with open(os.path.join(nano, "jgpt_run.py")) as f:
+                    self.assertIn(f"lr_decay_iters = {want}\n", f.read())
+
+
+@unittest.skipUnless(os.path.exists(os.path.join(NANOGPT, "model.py")), "nanoGPT's model.py is not in ../shared/nanogpt")
+class NanoGptCharacterModel(unittest.TestCase):
+    """A model nanoGPT's model.py trained on a text full of newlines, with prepare.py's vocabulary
+    (sorted characters: "\n" is id 0, "a" id 3), read by jgpt through from_nanogpt.py."""
+
+    BLOCK = 32
+
+    @classmethod
+    def setUpClass(cls):
+        sys.path.insert(0, NANOGPT)
+        from model import GPT, GPTConfig
+        random = __import__("random").Random(17)
+        words = ["a", "at", "sat", "cat", "hat", "the", "tea", "then", "nest", "he", "she", "ate"]
+        text = "\n, "
+        while len(text) < 3000:
+            text += random.choice(words) + random.choice(["\n", "\n", " ", " ", " ", ", ", ",\n", "\n\n"])
+        cls.text = text
+        chars = sorted(set(text))  # nanoGPT's shakespeare_char/prepare.py
+        assert chars[0] == "\n" and chars[3] == "a", chars
+        cls.stoi = {c: i for i, c in enumerate(chars)}
+        ids = [cls.stoi[c] for c in text]
+        torch.manual_seed(0)
+        args = dict(n_layer=1, n_head=2, n_embd=32, block_size=cls.BLOCK, bias=True, vocab_size=len(chars), dropout=0.0)
+        model = GPT(GPTConfig(**args))
+        optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
+        data = torch.tensor(ids)
+        for _ in range(150):  # enough that a newline read as "a" would cost loss
+            starts = torch.randint(len(ids) - cls.BLOCK - 1, (16,))
+            x = torch.stack([data[i:i + cls.BLOCK] for i in starts])
+            y = torch.stack([data[i + 1:i + 1 + cls.BLOCK] for i in starts])
+            _, loss = model(x, y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        model.eval()
+        cls.nano_loss, cls.targets = cls.nanogpt_loss(model, ids)
+        cls.work = tempfile.mkdtemp(prefix="jgpt-nanogpt-chars-")
+        cls.text_file = os.path.join(cls.work, "text.txt")
+        with open(cls.text_file, "w", encoding="utf-8") as f:
+            f.write(text)
+        torch.save({"model": model.state_dict(), "model_args": args, "iter_num": 150, "best_val_loss": torch.tensor(9.0)},
+                   os.path.join(cls.work, "ckpt.pt"))
+        with open(os.path.join(cls.work, "meta.pkl"), "wb") as f:
+            pickle.dump({"vocab_size": len(chars), "itos": dict(enumerate(chars)), "stoi": cls.stoi}, f)
+        cls.export = os.path.join(cls.work, "export")
+        p = subprocess.run([sys.executable, os.path.join(INTEROP, "from_nanogpt.py"), "--ckpt", os.path.join(cls.work, "ckpt.pt"),
+                            "--meta", os.path.join(cls.work, "meta.pkl"), "--out", cls.export], capture_output=True, text=True)
+        assert p.returncode == 0, p.stderr
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.work, ignore_errors=True)
+
+    @classmethod
+    def nanogpt_loss(cls, model, ids):
+        """nanoGPT's own loss (its forward, ignore_index=-1) over the windows `jgpt eval --data` scores:
+        block_size + 1 tokens from every block_size-th, the last one shorter; every target once."""
+        total, count = 0.0, 0
+        with torch.no_grad():
+            for start in range(0, len(ids) - 1, cls.BLOCK):
+                window = ids[start:start + cls.BLOCK + 1]
+                _, loss = model(torch.tensor([window[:-1]]), torch.tensor([window[1:]]))
+                total += loss.item() * (len(window) - 1)
+                count += len(window) - 1
+        return total / count, count
+
+    def jgpt(self, *args):
+        env = dict(os.environ, OPT_OUT_TRACKING="true")
+        return subprocess.run([os.path.join(ROOT, "jgpt"), *args], capture_output=True, text=True, cwd=self.work, env=env)
+
+    def test_jgpt_eval_gives_nanogpts_loss_on_every_target(self):
+        p = self.jgpt("eval", "--checkpoint", self.export, "--data", self.text_file, "--json", "--eval-tokens", "0")
+        self.assertEqual(0, p.returncode, p.stderr)
+        self.assertNotIn("warning", p.stderr)
+        result = json.loads(p.stdout)
+        self.assertEqual(len(self.text) - 1, self.targets)
+        self.assertEqual(self.targets, result["tokens"])
+        self.assertLessEqual(abs(result["loss"] - self.nano_loss), 2e-4,
+                             f"jgpt eval {result['loss']:.6f}, nanoGPT's model.py {self.nano_loss:.6f}")
+
+    def test_train_init_from_reads_every_newline_and_warns_of_nothing(self):
+        out = os.path.join(self.work, "tuned")
+        p = self.jgpt("train", "--init-from", self.export, "--data", self.text_file, "--out-dir", out, "--batch-size", "4",
+                      "--max-iters", "2", "--eval-interval", "0", "--eval-iters", "1", "--no-plot")
+        self.assertEqual(0, p.returncode, p.stderr)
+        self.assertEqual([], [line for line in p.stderr.splitlines() if "warning" in line.lower()], p.stderr)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ public final class Corpora {
      * @param column the CSV column that holds the text; must be null for anything but a CSV file
      * @param vocabOrNull the vocabulary to encode with (a checkpoint's), or null to build one from the
      *     corpus; characters it lacks become {@link Vocabulary#UNK}, counted in {@link
-     *     Corpus#unknownCount()}
+     *     Corpus#unknownCount()}, or, in a vocabulary without {@code <unk>}, stop preparation
      * @throws CorpusException if the corpus cannot be opened or prepared, with the reason
      */
     public static Corpus open(String data, String column, Vocabulary vocabOrNull, CorpusOptions options) {

@@ -30,6 +30,12 @@ public interface Corpus {
      */
     void checkBlockSize(int blockSize);
 
+    /**
+     * This corpus unsplit, to score a whole file: each of its splits holds every token of this one
+     * once, in order.
+     */
+    Corpus whole();
+
     /** How many tokens {@code split} holds. */
     long tokenCount(Split split);
 

@@ -52,6 +52,9 @@ final class Preparation {
             throw new CorpusException("corpus " + source.name() + " is empty");
         }
         Vocabulary vocabulary = vocabOrNull != null ? vocabOrNull : census.vocabulary();
+        if (!vocabulary.hasSpecials()) {
+            census.checkAllIn(vocabulary);
+        }
         int width = TokenWriter.widthFor(vocabulary.size());
         Encoder encoder = source.documents() == null
                 ? new Encoder(vocabulary, width, output, (long) (census.characters * TRAIN_FRACTION))
@@ -82,9 +85,9 @@ final class Preparation {
         return Math.max(1, Math.min(documents - 1, (long) (documents * TRAIN_FRACTION)));
     }
 
-    /** The first pass: characters, documents, and which characters occur. */
+    /** The first pass: characters, documents, and how often each character occurs. */
     private static final class Census implements CorpusSource.TextSink {
-        private final boolean[] seen = new boolean[CODE_POINTS];
+        private final long[] occurrences = new long[CODE_POINTS];
         long characters;
         long documents;
 
@@ -97,7 +100,7 @@ final class Preparation {
         public void codePoints(int[] codePoints, int count) {
             characters += count;
             for (int i = 0; i < count; i++) {
-                seen[codePoints[i]] = true;
+                occurrences[codePoints[i]]++;
             }
         }
 
@@ -105,11 +108,19 @@ final class Preparation {
         public void endDocument() {}
 
         long distinct() {
-            return IntStream.range(0, CODE_POINTS).filter(c -> seen[c]).count();
+            return IntStream.range(0, CODE_POINTS).filter(c -> occurrences[c] > 0).count();
         }
 
         Vocabulary vocabulary() {
-            return Vocabulary.fromCodePoints(IntStream.range(0, CODE_POINTS).filter(c -> seen[c]));
+            return Vocabulary.fromCodePoints(IntStream.range(0, CODE_POINTS).filter(c -> occurrences[c] > 0));
+        }
+
+        /** Stops before anything is written if a character is not in {@code vocabulary}, which has no {@code <unk>}. */
+        void checkAllIn(Vocabulary vocabulary) {
+            IntStream.range(0, CODE_POINTS).filter(c -> occurrences[c] > 0 && !vocabulary.contains(c)).findFirst()
+                    .ifPresent(c -> {
+                        throw Vocabulary.missing(c, occurrences[c]);
+                    });
         }
     }
 
@@ -127,7 +138,7 @@ final class Preparation {
 
     /** The second pass: writes the ids, and where each document starts. */
     private static final class Encoder implements CorpusSource.TextSink, AutoCloseable {
-        private final int[] idOfCodePoint;
+        private final Vocabulary vocabulary;
         private final TokenWriter train;
         private final TokenWriter val;
         private final TokenWriter trainStarts;
@@ -146,7 +157,7 @@ final class Preparation {
 
         /** For a single text. */
         Encoder(Vocabulary vocabulary, int width, Output output, long trainLength) throws IOException {
-            this.idOfCodePoint = vocabulary.idsOfCodePoints();
+            this.vocabulary = vocabulary;
             this.train = new TokenWriter(output.open(Split.TRAIN + ".bin"), width);
             this.val = new TokenWriter(output.open(Split.VAL + ".bin"), width);
             this.trainStarts = null;
@@ -158,7 +169,7 @@ final class Preparation {
 
         /** For documents. */
         Encoder(Vocabulary vocabulary, int width, Output output, long documents, Random random) throws IOException {
-            this.idOfCodePoint = vocabulary.idsOfCodePoints();
+            this.vocabulary = vocabulary;
             this.train = new TokenWriter(output.open(Split.TRAIN + ".bin"), width);
             this.val = new TokenWriter(output.open(Split.VAL + ".bin"), width);
             this.trainStarts = new TokenWriter(output.open(Split.TRAIN + ".idx"), 8);
@@ -193,16 +204,9 @@ final class Preparation {
 
         @Override
         public void codePoints(int[] codePoints, int count) {
-            int[] ids = codePoints; // encoded in place: the source refills the buffer before its next call
-            for (int i = 0; i < count; i++) {
-                int codePoint = codePoints[i];
-                int id = codePoint < idOfCodePoint.length ? idOfCodePoint[codePoint] : 0;
-                if (id == 0) {
-                    unknown++;
-                    id = Vocabulary.UNK;
-                }
-                ids[i] = id;
-            }
+            // Encoded in place: the source refills the buffer before its next call.
+            unknown += vocabulary.encode(codePoints, count);
+            int[] ids = codePoints;
             try {
                 if (random == null) {
                     int toTrain = (int) Math.max(0, Math.min(count, trainLength - characters));

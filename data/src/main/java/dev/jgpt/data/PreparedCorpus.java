@@ -164,6 +164,24 @@ final class PreparedCorpus implements Corpus {
         }
     }
 
+    /**
+     * A text's train tokens followed by its val tokens, so that the target across the boundary
+     * counts; documents once each, the val ones after the train ones (a single document is in both
+     * splits: once).
+     */
+    @Override
+    public Corpus whole() {
+        boolean single = documents() && facts.documentCount() == 1;
+        TokenArray all = single ? tokens.get(Split.TRAIN) : TokenArray.joined(tokens.get(Split.TRAIN), tokens.get(Split.VAL), 0);
+        Map<Split, TokenArray> wholeTokens = new EnumMap<>(Map.of(Split.TRAIN, all, Split.VAL, all));
+        if (!documents()) {
+            return new PreparedCorpus(facts, vocabulary, wholeTokens, Map.of());
+        }
+        TokenArray allStarts = single ? starts.get(Split.TRAIN)
+                : TokenArray.joined(starts.get(Split.TRAIN), starts.get(Split.VAL), tokens.get(Split.TRAIN).length());
+        return new PreparedCorpus(facts, vocabulary, wholeTokens, Map.of(Split.TRAIN, allStarts, Split.VAL, allStarts));
+    }
+
     @Override
     public long tokenCount(Split split) {
         return tokens.get(split).length();

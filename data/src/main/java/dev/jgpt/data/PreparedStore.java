@@ -32,8 +32,11 @@ import java.util.stream.Stream;
  */
 final class PreparedStore {
 
-    /** The version of the prepared format; a folder of another version is prepared again. */
-    static final int FORMAT = 1;
+    /**
+     * The version of the prepared format; a folder of another version is prepared again. 2: a
+     * vocabulary without reserved tokens no longer reads its id 0 (often "\n") as {@code <unk>}.
+     */
+    static final int FORMAT = 2;
 
     private static final String FACTS_FILE = "prepared.json";
     private static final String VOCABULARY_FILE = "vocab.json";

@@ -11,7 +11,8 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * A read-only array of unsigned ids, {@code width} bytes each (1, 2, 4 or 8), little-endian, held
- * in a prepared file or in memory. Positions are {@code long}: a file may hold more than 2^31 ids.
+ * in a prepared file, in memory, or joined from two. Positions are {@code long}: a file may hold
+ * more than 2^31 ids.
  *
  * <p>A file is read with positional reads (pread) rather than mapped into memory: the page cache
  * serves repeated reads just as fast, and the process's resident memory does not grow with every
@@ -24,12 +25,34 @@ final class TokenArray {
     private final long length;
     private final FileChannel channel;
     private final ByteBuffer memory;
+    // A joined array: the ids of head, then those of tail each plus tailOffset.
+    private final TokenArray head;
+    private final TokenArray tail;
+    private final long tailOffset;
 
     private TokenArray(int width, long length, FileChannel channel, ByteBuffer memory) {
         this.width = width;
         this.length = length;
         this.channel = channel;
         this.memory = memory;
+        this.head = null;
+        this.tail = null;
+        this.tailOffset = 0;
+    }
+
+    private TokenArray(TokenArray head, TokenArray tail, long tailOffset) {
+        this.width = head.width;
+        this.length = head.length + tail.length;
+        this.channel = null;
+        this.memory = null;
+        this.head = head;
+        this.tail = tail;
+        this.tailOffset = tailOffset;
+    }
+
+    /** The ids of {@code head} followed by those of {@code tail}, each of these plus {@code tailOffset}. */
+    static TokenArray joined(TokenArray head, TokenArray tail, long tailOffset) {
+        return new TokenArray(head, tail, tailOffset);
     }
 
     /**
@@ -77,6 +100,15 @@ final class TokenArray {
         if (index < 0 || count < 0 || index + count > length) {
             throw new IndexOutOfBoundsException(
                     "ids [" + index + ", " + (index + count) + ") are outside [0, " + length + ")");
+        }
+        if (head != null) {
+            int fromHead = (int) Math.max(0, Math.min(count, head.length - index));
+            head.read(Math.min(index, head.length), destination, offset, fromHead);
+            tail.read(Math.max(0, index - head.length), destination, offset + fromHead, count - fromHead);
+            for (int i = offset + fromHead; i < offset + count; i++) {
+                destination[i] += tailOffset;
+            }
+            return;
         }
         ByteBuffer bytes = ByteBuffer.allocate(count * width).order(ByteOrder.LITTLE_ENDIAN);
         fill(bytes, index * width);

@@ -13,8 +13,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.IntStream;
 
@@ -42,6 +44,7 @@ public final class Vocabulary {
     /** The id of {@code <unk>}, which stands for any character the vocabulary does not have. */
     public static final int UNK = 3;
 
+    private static final int ABSENT = -1;
     private static final List<String> RESERVED = List.of("<s>", "<pad>", "</s>", "<unk>");
     private static final String REPLACEMENT_CHARACTER = "\uFFFD";
     private static final Gson FILE_JSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
@@ -49,13 +52,20 @@ public final class Vocabulary {
 
     private final List<String> tokens;
     private final boolean specials;
-    private final Map<Integer, Integer> idOfCodePoint = new HashMap<>();
+    // The id of each code point up to the largest in the vocabulary, ABSENT for those it lacks: a
+    // table lookup, much faster than a map, for encoding gigabytes. ABSENT is negative, never an id:
+    // in a vocabulary without reserved tokens every id from 0 up is a character.
+    private final int[] idOfCodePoint;
 
     private Vocabulary(List<String> tokens, boolean specials) {
         this.tokens = List.copyOf(tokens);
         this.specials = specials;
-        for (int id = specials ? RESERVED.size() : 0; id < tokens.size(); id++) {
-            idOfCodePoint.put(tokens.get(id).codePointAt(0), id);
+        int first = specials ? RESERVED.size() : 0;
+        int largest = tokens.subList(first, tokens.size()).stream().mapToInt(t -> t.codePointAt(0)).max().orElse(-1);
+        this.idOfCodePoint = new int[largest + 1];
+        Arrays.fill(idOfCodePoint, ABSENT);
+        for (int id = first; id < tokens.size(); id++) {
+            idOfCodePoint[tokens.get(id).codePointAt(0)] = id;
         }
     }
 
@@ -94,18 +104,6 @@ public final class Vocabulary {
         return specials ? PAD : null;
     }
 
-    /**
-     * The id of each code point up to the largest in the vocabulary, 0 for those it lacks (0 is
-     * {@code <s>}, never a character's id): a table lookup, much faster than a map, for encoding
-     * gigabytes.
-     */
-    int[] idsOfCodePoints() {
-        int largest = idOfCodePoint.keySet().stream().mapToInt(Integer::intValue).max().orElse(-1);
-        int[] ids = new int[largest + 1];
-        idOfCodePoint.forEach((codePoint, id) -> ids[codePoint] = id);
-        return ids;
-    }
-
     /** The number of ids, reserved ones included. */
     public int size() {
         return tokens.size();
@@ -134,23 +132,45 @@ public final class Vocabulary {
 
     /** Encodes {@code text} character by character; see {@link Encoded}. */
     public Encoded encode(String text) {
-        int[] codePoints = text.codePoints().toArray();
-        int[] ids = new int[codePoints.length];
-        int unknownCount = 0;
-        for (int i = 0; i < codePoints.length; i++) {
-            Integer id = idOfCodePoint.get(codePoints[i]);
-            if (id == null && !specials) {
-                throw new CorpusException("the character " + MESSAGE_JSON.toJson(Character.toString(codePoints[i]))
-                        + " (U+" + String.format("%04X", codePoints[i]) + ") is not in the model's vocabulary,"
-                        + " which has no <unk> token (it came without reserved tokens)");
+        int[] ids = text.codePoints().toArray();
+        return new Encoded(ids, encode(ids, ids.length));
+    }
+
+    /**
+     * Replaces the first {@code count} code points of {@code codePoints} by their ids, the one
+     * encoder of every path (files, prompts, texts in memory); returns how many became {@link #UNK}.
+     *
+     * @throws CorpusException if the vocabulary has no {@code <unk>} and lacks one of the characters:
+     *     it names the first such character and how often it occurs among the {@code count}
+     */
+    int encode(int[] codePoints, int count) {
+        int unknown = 0;
+        for (int i = 0; i < count; i++) {
+            int codePoint = codePoints[i];
+            int id = codePoint < idOfCodePoint.length ? idOfCodePoint[codePoint] : ABSENT;
+            if (id == ABSENT && !specials) {
+                throw missing(codePoint, IntStream.range(i, count).filter(j -> codePoints[j] == codePoint).count());
             }
-            if (id == null) {
-                unknownCount++;
+            if (id == ABSENT) {
+                unknown++;
                 id = UNK;
             }
-            ids[i] = id;
+            codePoints[i] = id;
         }
-        return new Encoded(ids, unknownCount);
+        return unknown;
+    }
+
+    /** Whether {@code codePoint} has an id of its own (not {@code <unk>}'s). */
+    boolean contains(int codePoint) {
+        return codePoint < idOfCodePoint.length && idOfCodePoint[codePoint] != ABSENT;
+    }
+
+    /** The error for a character that a vocabulary without {@code <unk>} lacks, found {@code occurrences} times. */
+    static CorpusException missing(int codePoint, long occurrences) {
+        return new CorpusException(String.format(Locale.ROOT,
+                "the character %s (U+%04X), found %,d time%s, is not in the model's vocabulary,"
+                        + " which has no <unk> token (it came without reserved tokens)",
+                MESSAGE_JSON.toJson(Character.toString(codePoint)), codePoint, occurrences, occurrences == 1 ? "" : "s"));
     }
 
     /** The text of {@code ids}; see {@link #decode(int)}. */

@@ -174,7 +174,7 @@ class VocabularyTest {
         assertArrayEquals(new int[] {2, 1, 3, 0}, vocabulary.encode("a b\n").ids());
         assertEquals("\n a", vocabulary.decode(new int[] {0, 1, 2}));
         CorpusException error = assertThrows(CorpusException.class, () -> vocabulary.encode("abc"));
-        assertEquals("the character \"c\" (U+0063) is not in the model's vocabulary, which has no <unk> token"
+        assertEquals("the character \"c\" (U+0063), found 1 time, is not in the model's vocabulary, which has no <unk> token"
                 + " (it came without reserved tokens)", error.getMessage());
         assertNotEquals(Vocabulary.fromText("\n ab"), vocabulary);
     }

@@ -70,7 +70,7 @@ public final class CheckpointStore {
         try {
             checkFinite(gpt);
             Files.createDirectories(runDir);
-            temporary = newTemporaryFolder();
+            temporary = newTemporaryFolder(runDir, ".tmp-ckpt-");
             writeSynced(temporary.resolve(Checkpoint.MODEL), gpt::saveParameters);
             writeSynced(temporary.resolve(Checkpoint.OPTIMIZER), optimizer::save);
             vocabulary.save(temporary.resolve(Checkpoint.VOCAB));
@@ -223,11 +223,11 @@ public final class CheckpointStore {
 
     /**
      * A new temporary folder, made as any folder is (its mode from the umask), not 0700 as
-     * Files.createTempDirectory makes it: it becomes the checkpoint folder.
+     * Files.createTempDirectory makes it: it becomes the checkpoint (or export) folder.
      */
-    private Path newTemporaryFolder() throws IOException {
+    static Path newTemporaryFolder(Path parent, String prefix) throws IOException {
         while (true) {
-            Path candidate = runDir.resolve(".tmp-ckpt-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+            Path candidate = parent.resolve(prefix + Long.toHexString(ThreadLocalRandom.current().nextLong()));
             try {
                 return Files.createDirectory(candidate);
             } catch (FileAlreadyExistsException e) {

@@ -67,7 +67,7 @@ public record ExportFolder(Path dir, GptConfig modelConfig, Vocabulary vocabular
                 AdamW optimizer = new AdamW(checkpoint.config().beta1(), checkpoint.config().beta2(), checkpoint.config().weightDecay())) {
             Path parent = out.toAbsolutePath().getParent();
             Files.createDirectories(parent);
-            temporary = Files.createTempDirectory(parent, ".tmp-export-");
+            temporary = CheckpointStore.newTemporaryFolder(parent, ".tmp-export-");
             Gpt gpt = checkpoint.loadModel(manager);
             checkpoint.loadOptimizer(optimizer, gpt);
             Map<String, Parameter> named = gpt.namedParameters();

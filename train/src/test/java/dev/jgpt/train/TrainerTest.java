@@ -185,6 +185,11 @@ class TrainerTest {
             }
 
             @Override
+            public Corpus whole() {
+                return STORIES.whole();
+            }
+
+            @Override
             public long tokenCount(Split split) {
                 return STORIES.tokenCount(split);
             }

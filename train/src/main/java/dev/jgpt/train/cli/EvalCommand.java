@@ -70,10 +70,10 @@ final class EvalCommand implements Callable<Integer> {
         if (corpus.unknownCount() > 0) {
             System.err.println("warning: " + corpus.unknownCount() + " character(s) are not in the model's vocabulary and were read as <unk>");
         }
-        // A file named with --data is scored whole: both of its splits.
-        List<Split> splits = data != null ? List.of(Split.TRAIN, Split.VAL) : List.of(Split.VAL);
+        // A file named with --data is scored whole, every token after its first a target.
+        Corpus scored = data != null ? corpus.whole() : corpus;
         try (NDManager manager = NDManager.newBaseManager(Device.fromName(device))) {
-            Evaluation.Result result = Evaluation.evaluate(loaded.loadModel(manager), manager, corpus, splits, evalTokens, batchSize);
+            Evaluation.Result result = Evaluation.evaluate(loaded.loadModel(manager), manager, scored, List.of(Split.VAL), evalTokens, batchSize);
             if (json) {
                 JsonObject object = new JsonObject();
                 object.addProperty("loss", result.loss());

@@ -327,6 +327,9 @@ class JgptCliTest {
         Run exported = jgpt("export", "--checkpoint", run.toString(), "--out", export.toString());
         assertEquals(0, exported.exitCode(), exported.err());
         assertTrue(exported.out().contains("(iteration 20) to " + export), exported.out());
+        Path plain = Files.createDirectory(dir.resolve("plain"));
+        assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(export),
+                "an export folder's mode comes from the umask (0755 under 022), as any folder's");
         assertUserError(jgpt("export", "--checkpoint", run.toString(), "--out", export.toString()), "already exists and is not an empty folder");
         assertUserError(jgpt("export", "--checkpoint", dir.resolve("nothing").toString(), "--out", dir.resolve("x").toString()), "no checkpoint at");
 
@@ -334,6 +337,11 @@ class JgptCliTest {
         Run fromExport = jgpt("eval", "--checkpoint", export.toString(), "--data", text.toString());
         assertEquals(0, fromExport.exitCode(), fromExport.err());
         assertEquals(fromRun.out().replaceAll("checkpoint .*", ""), fromExport.out().replaceAll("checkpoint .*", ""));
+        Run whole = jgpt("eval", "--checkpoint", export.toString(), "--data", text.toString(), "--json", "--eval-tokens", "0");
+        assertEquals(0, whole.exitCode(), whole.err());
+        assertEquals(Files.readString(text).length() - 1,
+                com.google.gson.JsonParser.parseString(whole.out()).getAsJsonObject().get("tokens").getAsLong(),
+                "a text of N characters has N - 1 targets, the one across the train/val boundary included");
         assertEquals(0, jgpt("eval", "--checkpoint", export.toString()).exitCode(), "the export names its corpus");
         Run sample = jgpt("sample", "--checkpoint", export.toString(), "--start", "the ", "--num-samples", "1", "--max-new-tokens", "20");
         assertEquals(0, sample.exitCode(), sample.err());
