@@ -4,9 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.jgpt.train.Checkpoint;
-import dev.jgpt.train.CheckpointStore;
 import ai.djl.ndarray.NDManager;
+import dev.jgpt.train.store.Checkpoint;
+import dev.jgpt.train.store.CheckpointException;
+import dev.jgpt.train.store.CheckpointStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -156,7 +157,7 @@ class TrainProcessTest {
             assertEquals(1, debug.waitFor(60));
             String err = debug.err();
             assertTrue(err.startsWith("jgpt: no checkpoint at "), err);
-            assertTrue(err.contains("CheckpointException") && err.contains("\tat dev.jgpt.train.CheckpointStore"), err);
+            assertTrue(err.contains("CheckpointException") && err.contains("\tat dev.jgpt.train.store.CheckpointStore"), err);
         }
     }
 }
