@@ -105,7 +105,7 @@ class TrainProcessTest {
         Path b = split.resolve("latest");
         assertEquals(200, CheckpointStore.open(split, "latest").iter());
         assertEquals(-1, Files.mismatch(a.resolve("model.params"), b.resolve("model.params")), "identical weights");
-        assertEquals(-1, Files.mismatch(a.resolve("optimizer.bin"), b.resolve("optimizer.bin")), "identical optimizer state");
+        assertEquals(-1, Files.mismatch(a.resolve(Checkpoint.OPTIMIZER), b.resolve(Checkpoint.OPTIMIZER)), "identical optimizer state");
         assertEquals(measuredValues(whole), measuredValues(split), "metrics.csv: the same rows, one per iteration");
     }
 
