@@ -12,11 +12,9 @@ import java.nio.file.Path;
  */
 public record CorpusOptions(Path downloadDir, Path preparedDir, long seed, Progress progress) {
 
-    /** The default folder of prepared corpora, relative to the working directory. */
-    public static final Path DEFAULT_PREPARED_DIR = Path.of("data", "prepared");
-
-    /** Downloads into {@code data/}, prepares into {@link #DEFAULT_PREPARED_DIR}, silently. */
-    public static CorpusOptions defaults(long seed) {
-        return new CorpusOptions(Path.of("data"), DEFAULT_PREPARED_DIR, seed, Progress.SILENT);
-    }
+    /**
+     * The default folder of prepared corpora, relative to the working directory: a folder of its
+     * own, beside {@code checkpoints/} at the repository root, outside every source module.
+     */
+    public static final Path DEFAULT_PREPARED_DIR = Path.of("prepared");
 }

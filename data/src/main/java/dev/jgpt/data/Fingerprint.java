@@ -10,8 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -29,12 +27,12 @@ final class Fingerprint {
 
     /** The fingerprint of {@code files}: paths, sizes, modification times and sampled bytes. */
     static String of(List<Path> files) {
-        MessageDigest digest = sha256();
+        MessageDigest digest = Sha256.newDigest();
         for (Path file : files) {
             digest.update(stat(file).getBytes(StandardCharsets.UTF_8));
             sample(file, digest);
         }
-        return HexFormat.of().formatHex(digest.digest());
+        return Sha256.hex(digest);
     }
 
     /** Paths, sizes and modification times only: cheap, to see a source change while it is read. */
@@ -48,7 +46,7 @@ final class Fingerprint {
 
     /** The SHA-256 of {@code text} in hex. */
     static String sha256(String text) {
-        return HexFormat.of().formatHex(sha256().digest(text.getBytes(StandardCharsets.UTF_8)));
+        return Sha256.of(text.getBytes(StandardCharsets.UTF_8));
     }
 
     /** The total size of {@code files} in bytes. */
@@ -94,11 +92,4 @@ final class Fingerprint {
         }
     }
 
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java runtime has SHA-256", e);
-        }
-    }
 }

@@ -19,7 +19,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * Prepared corpora kept in a folder (by default {@code data/prepared}), one subfolder per source:
+ * Prepared corpora kept in a folder (by default {@code prepared/}), one subfolder per source:
  * {@code <file name>-<12 hex digits>}, the digits a hash of the source's absolute path, its CSV
  * column, for documents the seed that splits them, and the vocabulary when one was imposed.
  * A subfolder holds the token files, {@code vocab.json} and {@code prepared.json} (what preparing

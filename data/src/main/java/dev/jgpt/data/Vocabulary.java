@@ -11,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -203,16 +202,8 @@ public final class Vocabulary {
      * through a temporary file in the same folder, so that a crash never leaves half a file.
      */
     public void save(Path file) {
-        Path folder = file.toAbsolutePath().getParent();
         try {
-            Files.createDirectories(folder);
-            Path temporary = folder.resolve(file.getFileName() + ".tmp");
-            try {
-                Files.writeString(temporary, FILE_JSON.toJson(Map.of("tokens", tokens)) + "\n");
-                Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } finally {
-                Files.deleteIfExists(temporary);
-            }
+            AtomicFiles.writeString(file, FILE_JSON.toJson(Map.of("tokens", tokens)) + "\n");
         } catch (IOException e) {
             throw new CorpusException("cannot write vocabulary file " + file + ": " + e, e);
         }

@@ -18,7 +18,7 @@ import java.util.Arrays;
  * Multi-head masked self-attention: each position attends to itself and the positions before it.
  * One fused projection yields queries, keys and values; a second projects the heads back.
  */
-public class CausalSelfAttention extends AbstractBlock {
+final class CausalSelfAttention extends AbstractBlock {
 
     private final int nHead;
     private final int headSize;
@@ -29,7 +29,7 @@ public class CausalSelfAttention extends AbstractBlock {
     private final Dropout residDropout;
 
     /** Builds the attention of one block of {@code config}. */
-    public CausalSelfAttention(GptConfig config) {
+    CausalSelfAttention(GptConfig config) {
         nHead = config.nHead();
         headSize = config.headSize();
         dropsOut = config.dropout() > 0;
@@ -41,15 +41,14 @@ public class CausalSelfAttention extends AbstractBlock {
         residDropout = addChildBlock("resid_dropout", Dropout.builder().optRate(config.dropout()).build());
     }
 
-    /** {@inheritDoc} */
+    /** Not used: {@link Gpt} calls {@link #attend}, which takes the shared scale and a cache. */
     @Override
     protected NDList forwardInternal(
             ParameterStore parameterStore,
             NDList inputs,
             boolean training,
             PairList<String, Object> params) {
-        NDArray x = inputs.singletonOrThrow();
-        return new NDList(attend(parameterStore, x, scale(x, headSize), null, 0, training));
+        throw new UnsupportedOperationException("call attend(...), as Gpt does");
     }
 
     /**

@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * A GPT language model: token ids (B, T) → {@link TransformerEmbedding} → n_layer {@link
@@ -83,10 +84,12 @@ public class Gpt extends AbstractBlock {
 
     /**
      * Eval-mode logits (B, T, vocab) for the next tokens of a sequence whose earlier positions are
-     * in {@code cache}, which this extends: the prompt first, then one token at a time. Equal to
-     * the last T rows of {@link #logits} on the whole sequence, up to float rounding.
+     * in {@code cache} (from {@link #newCache}), which this extends: the prompt first, then one
+     * token at a time. Equal to the last T rows of {@link #logits} on the whole sequence, up to
+     * float rounding. Without a cache, {@link #logits} runs the whole sequence.
      */
-    public NDArray logits(ParameterStore parameterStore, NDArray tokens, KvCache cache) {
+    public NDArray nextLogits(ParameterStore parameterStore, NDArray tokens, KvCache cache) {
+        Objects.requireNonNull(cache, "nextLogits needs the sequence's cache (newCache); logits runs without one");
         int start = cache.length();
         if (start > 0 && tokens.getShape().get(1) > 1) {
             throw new IllegalArgumentException("after the prompt, a KV cache takes one token at a time");

@@ -17,7 +17,7 @@ public final class KvCache implements AutoCloseable {
     private int length;
 
     /** An empty cache for a model of {@code nLayer} blocks, its arrays kept under {@code parent}. */
-    public KvCache(NDManager parent, int nLayer) {
+    KvCache(NDManager parent, int nLayer) {
         manager = parent.newSubManager();
         keys = new NDArray[nLayer];
         values = new NDArray[nLayer];

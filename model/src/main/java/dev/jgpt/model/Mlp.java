@@ -15,7 +15,7 @@ import ai.djl.util.PairList;
 import java.util.Map;
 
 /** The feed-forward half of a block: Linear(4C) → GELU → Linear(C) → dropout. */
-public class Mlp extends AbstractBlock {
+final class Mlp extends AbstractBlock {
 
     private final Linear fc;
     private final Linear proj;
@@ -23,7 +23,7 @@ public class Mlp extends AbstractBlock {
     private final boolean dropsOut; // dropout > 0: eval mode and rate 0 skip the native call
 
     /** Builds the MLP of one block of {@code config}. */
-    public Mlp(GptConfig config) {
+    Mlp(GptConfig config) {
         fc = addChildBlock("fc", Linear.builder().setUnits(4L * config.nEmbd()).build());
         proj = addChildBlock("proj", Linear.builder().setUnits(config.nEmbd()).build());
         InitScales.normal(fc, InitScales.LINEAR_STD);

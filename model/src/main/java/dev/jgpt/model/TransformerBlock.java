@@ -13,33 +13,29 @@ import ai.djl.util.PairList;
 import java.util.Map;
 
 /** A pre-LayerNorm transformer block: {@code x + attn(ln1(x))}, then {@code x + mlp(ln2(x))}. */
-public class TransformerBlock extends AbstractBlock {
+final class TransformerBlock extends AbstractBlock {
 
     private final LayerNorm ln1;
     private final CausalSelfAttention attn;
     private final LayerNorm ln2;
     private final Mlp mlp;
-    private final int headSize;
 
     /** Builds one block of {@code config}. */
-    public TransformerBlock(GptConfig config) {
+    TransformerBlock(GptConfig config) {
         ln1 = addChildBlock("ln1", LayerNorm.builder().axis(2).build());
         attn = addChildBlock("attn", new CausalSelfAttention(config));
         ln2 = addChildBlock("ln2", LayerNorm.builder().axis(2).build());
         mlp = addChildBlock("mlp", new Mlp(config));
-        headSize = config.headSize();
     }
 
-    /** {@inheritDoc} */
+    /** Not used: {@link Gpt} calls the forward that takes the shared attention scale and a cache. */
     @Override
     protected NDList forwardInternal(
             ParameterStore parameterStore,
             NDList inputs,
             boolean training,
             PairList<String, Object> params) {
-        NDArray x = inputs.singletonOrThrow();
-        NDArray attentionScale = CausalSelfAttention.scale(x, headSize);
-        return new NDList(forward(parameterStore, x, attentionScale, null, 0, training));
+        throw new UnsupportedOperationException("call forward(parameterStore, x, attentionScale, cache, layer, training), as Gpt does");
     }
 
     /**

@@ -151,14 +151,14 @@ class GptTest {
             ParameterStore store = new ParameterStore(manager, false);
             float[] full = gpt.logits(store, tokens, false).toFloatArray();
             try (KvCache cache = gpt.newCache(manager)) {
-                float[] prompt = gpt.logits(store, tokens.get(":, :5"), cache).toFloatArray();
+                float[] prompt = gpt.nextLogits(store, tokens.get(":, :5"), cache).toFloatArray();
                 for (int b = 0; b < 2; b++) {
                     for (int t = 0; t < 5; t++) {
                         assertRowClose(full, b, t, prompt, b * 5 + t, 40, positions + " prompt position " + t);
                     }
                 }
                 for (int t = 5; t < 12; t++) {
-                    float[] step = gpt.logits(store, tokens.get(":, " + t + ":" + (t + 1)), cache).toFloatArray();
+                    float[] step = gpt.nextLogits(store, tokens.get(":, " + t + ":" + (t + 1)), cache).toFloatArray();
                     assertEquals(t + 1, cache.length());
                     for (int b = 0; b < 2; b++) {
                         assertRowClose(full, b, t, step, b, 40, positions + " position " + t);

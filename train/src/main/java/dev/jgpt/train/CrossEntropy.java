@@ -1,8 +1,12 @@
 package dev.jgpt.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
 import dev.jgpt.data.Batch;
+import dev.jgpt.model.Gpt;
 import dev.jgpt.model.Scalars;
 
 /**
@@ -17,6 +21,13 @@ final class CrossEntropy {
     static final long IGNORED = Batch.IGNORED;
 
     private CrossEntropy() {}
+
+    /** The loss of {@code gpt} on {@code batch}, in training mode (dropout on) or eval mode; its arrays live in {@code scope}. */
+    static NDArray of(Gpt gpt, ParameterStore parameterStore, NDManager scope, Batch batch, boolean training) {
+        Shape shape = new Shape(batch.batchSize(), batch.blockSize());
+        NDArray logits = gpt.logits(parameterStore, scope.create(batch.inputs(), shape), training);
+        return loss(logits, scope.create(batch.targets(), shape), batch.countedTargets(), gpt.config().paddingIdx());
+    }
 
     /**
      * @param countedTargets how many targets count (known on the host, so no sync)

@@ -1,8 +1,6 @@
 package dev.jgpt.train;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import dev.jgpt.data.Batch;
 import dev.jgpt.data.Corpus;
@@ -59,7 +57,6 @@ public final class Evaluation {
             throw new IllegalArgumentException("--eval-tokens must be >= 0 (0: all), got " + maxTargets);
         }
         int blockSize = gpt.config().blockSize();
-        Integer paddingId = gpt.config().paddingIdx();
         ParameterStore parameterStore = new ParameterStore(manager, false);
         long total = splits.stream().mapToLong(corpus::tokenCount).sum();
         double lossSum = 0;
@@ -81,10 +78,7 @@ public final class Evaluation {
                             continue;
                         }
                         try (NDManager scope = manager.newSubManager()) {
-                            Shape shape = new Shape(batch.batchSize(), blockSize);
-                            NDArray logits = gpt.logits(parameterStore, scope.create(batch.inputs(), shape), false);
-                            float meanLoss = CrossEntropy.loss(logits, scope.create(batch.targets(), shape),
-                                    batch.countedTargets(), paddingId).getFloat();
+                            float meanLoss = CrossEntropy.of(gpt, parameterStore, scope, batch, false).getFloat();
                             lossSum += (double) meanLoss * batch.countedTargets();
                             counted += batch.countedTargets();
                         }

@@ -1,5 +1,6 @@
 package dev.jgpt.train;
 
+import dev.jgpt.data.AtomicFiles;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
@@ -8,7 +9,6 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,17 +67,12 @@ final class MetricsLog implements AutoCloseable {
     private MetricsLog(Path file, List<Row> kept) throws IOException {
         this.file = file;
         // Rewrite what is kept through a temporary file, so that a crash leaves the old file or the new one.
-        Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
         StringBuilder text = new StringBuilder(String.join(",", HEADER)).append('\n');
         for (Row row : kept) {
             lastStart = text.length();
             text.append(row.line());
         }
-        try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-            out.write(ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8)));
-            out.force(true);
-        }
-        Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        AtomicFiles.writeString(file, text.toString());
         last = kept.isEmpty() ? null : kept.get(kept.size() - 1);
         channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
     }

@@ -2,25 +2,23 @@ package dev.jgpt.train;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import dev.jgpt.data.Batch;
 import dev.jgpt.data.Corpus;
 import dev.jgpt.data.Split;
 import dev.jgpt.model.Gpt;
-import dev.jgpt.model.Scalars;
-import dev.jgpt.train.chart.LossPlot;
 import dev.jgpt.train.optim.AdamW;
 import dev.jgpt.train.optim.CosineSchedule;
-import dev.jgpt.train.optim.GradientClipping;
+import dev.jgpt.train.store.Checkpoint;
+import dev.jgpt.train.store.CheckpointStore;
+import dev.jgpt.train.store.SavedModel;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -28,9 +26,10 @@ import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
 /**
- * The training loop, as nanoGPT's train.py: every eval_interval estimate the losses and save a
- * checkpoint; every iteration get a batch, forward, backward, clip, step; every log_interval print
- * and record a line.
+ * The training loop, as nanoGPT's train.py: every eval_interval estimate the losses, tell the
+ * {@link TrainingListener}s (the loss plot) and save a checkpoint; every iteration get the batches
+ * and run the {@link TrainingStep} (forward, loss, backward, clip, AdamW); every log_interval print
+ * and record a line in metrics.csv.
  *
  * <p>One Trainer at a time per JVM: DJL allows one gradient collector per process, so a second
  * Trainer opened while one is open is refused. A step whose loss or gradient norm is not finite
@@ -44,15 +43,14 @@ public final class Trainer implements AutoCloseable {
     private final Corpus corpus;
     private final NDManager manager;
     private final Gpt gpt;
-    private final PairList<String, Parameter> parameters;
     private final ParameterStore parameterStore;
     private final AdamW optimizer;
+    private final TrainingStep trainingStep;
     private final CosineSchedule schedule;
     private final CheckpointStore checkpoints;
     private final Progress progress;
     private MetricsLog metrics; // opened by train(), so that a benchmark writes nothing
-    private boolean plotLoss = true;
-    private LossPlot lossPlot; // likewise
+    private final List<TrainingListener> listeners = new ArrayList<>();
     private final PrintStream out;
 
     private int iter;
@@ -83,9 +81,9 @@ public final class Trainer implements AutoCloseable {
             } else {
                 gpt = resumeFrom.loadModel(manager);
             }
-            parameters = gpt.getParameters();
             parameterStore = new ParameterStore(manager, false);
             optimizer = new AdamW(config.beta1(), config.beta2(), config.weightDecay());
+            trainingStep = new TrainingStep(gpt, parameterStore, optimizer, config.gradClip());
             if (resumeFrom != null) {
                 resumeFrom.loadOptimizer(optimizer, gpt);
                 iter = resumeFrom.iter();
@@ -120,9 +118,9 @@ public final class Trainer implements AutoCloseable {
         return new Trainer(config, corpus, checkpoint, null, out);
     }
 
-    /** Whether {@link #train} redraws {@code <out-dir>/loss.png} at every evaluation (default: yes). */
-    public void plotLoss(boolean on) {
-        plotLoss = on;
+    /** Tells {@code listener} of every evaluation from now on, in the order listeners were added. */
+    public void addListener(TrainingListener listener) {
+        listeners.add(listener);
     }
 
     /** Trains until max_iters. */
@@ -140,9 +138,6 @@ public final class Trainer implements AutoCloseable {
     public boolean train(BooleanSupplier stopRequested) {
         if (metrics == null) {
             metrics = MetricsLog.open(Path.of(config.outDir()).resolve("metrics.csv"), resumedAt);
-        }
-        if (plotLoss && lossPlot == null) {
-            lossPlot = new LossPlot(Path.of(config.outDir()), out);
         }
         out.printf(Locale.ROOT, "training %s: %,d parameters, %,d tokens per iteration%n", gpt.config(), gpt.parameterCount(), config.tokensPerIter());
         while (true) {
@@ -164,7 +159,7 @@ public final class Trainer implements AutoCloseable {
 
             float lr = schedule.at(iter);
             long start = clock.getAsLong();
-            Step step = step(lr);
+            TrainingStep.Result step = step(lr);
             progress.stepDone(clock.getAsLong() - start);
             if (!step.isFinite()) {
                 skipped(step);
@@ -182,7 +177,7 @@ public final class Trainer implements AutoCloseable {
         }
     }
 
-    private void skipped(Step step) {
+    private void skipped(TrainingStep.Result step) {
         nonFiniteInARow++;
         out.printf(Locale.ROOT, "warning: iter %d: loss %s, gradient norm %s: step skipped, weights unchanged (%d in a row; %d stop the run)%n",
                 iter, step.loss(), step.gradientNorm(), nonFiniteInARow, config.maxNonfiniteSteps());
@@ -206,48 +201,18 @@ public final class Trainer implements AutoCloseable {
         return loss;
     }
 
-    /** What one optimizer step measured: the mean loss of its micro-batches and the gradient norm. */
-    private record Step(float loss, float gradientNorm) {
-        boolean isFinite() {
-            return Float.isFinite(loss) && Float.isFinite(gradientNorm);
-        }
-    }
-
-    /** One optimizer step at rate {@code lr}; not applied when its loss or gradient norm is not finite. */
-    private Step step(float lr) {
+    /** The optimizer step of the current iteration at rate {@code lr}, on its own batches and dropout masks. */
+    private TrainingStep.Result step(float lr) {
         long seed = Seeds.of(config.seed(), iter, Seeds.TRAIN);
         Random random = new Random(seed);
         Engine.getInstance().setRandomSeed((int) seed); // dropout masks of this step
-        try (NDManager scope = manager.newSubManager()) {
-            NDArray lossSum = null;
-            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                for (int micro = 0; micro < config.gradAccum(); micro++) {
-                    Batch batch = corpus.batch(Split.TRAIN, config.batchSize(), config.blockSize(), random);
-                    NDArray loss = batchLoss(scope, batch, true);
-                    collector.backward(loss.div(Scalars.of(loss, config.gradAccum())));
-                    lossSum = lossSum == null ? loss : lossSum.add(loss);
-                }
-            }
-            // In-place updates of the weights, outside autograd on whatever thread trains.
-            try (NoGrad noGrad = new NoGrad()) {
-                float loss = lossSum.getFloat() / config.gradAccum();
-                float norm = GradientClipping.clipGlobalNorm(parameters, config.gradClip()); // 0: measures only
-                Step step = new Step(loss, norm);
-                if (step.isFinite()) {
-                    optimizer.step(parameters, lr);
-                }
-                optimizer.zeroGradients(parameters);
-                return step;
-            }
+        List<Batch> microBatches = new ArrayList<>(config.gradAccum());
+        for (int micro = 0; micro < config.gradAccum(); micro++) {
+            microBatches.add(corpus.batch(Split.TRAIN, config.batchSize(), config.blockSize(), random));
         }
-    }
-
-    private NDArray batchLoss(NDManager scope, Batch batch, boolean training) {
-        Shape shape = new Shape(batch.batchSize(), batch.blockSize());
-        NDArray inputs = scope.create(batch.inputs(), shape);
-        NDArray targets = scope.create(batch.targets(), shape);
-        NDArray logits = gpt.logits(parameterStore, inputs, training);
-        return CrossEntropy.loss(logits, targets, batch.countedTargets(), gpt.config().paddingIdx());
+        try (NDManager scope = manager.newSubManager()) {
+            return trainingStep.run(scope, microBatches, lr);
+        }
     }
 
     private void evaluateAndSave() {
@@ -260,8 +225,8 @@ public final class Trainer implements AutoCloseable {
         }
         out.printf(Locale.ROOT, "step %d: train loss %.4f, val loss %.4f%s%n", iter, trainLoss, valLoss, improved ? " (best)" : "");
         metrics.evaluation(iter, schedule.at(iter), trainLoss, valLoss);
-        if (lossPlot != null) {
-            lossPlot.refresh();
+        for (TrainingListener listener : listeners) {
+            listener.evaluated(iter, trainLoss, valLoss);
         }
         save(improved);
     }
@@ -274,7 +239,7 @@ public final class Trainer implements AutoCloseable {
             for (int k = 0; k < config.evalIters(); k++) {
                 try (NDManager scope = manager.newSubManager()) {
                     Batch batch = corpus.batch(split, config.batchSize(), config.blockSize(), random);
-                    sum += batchLoss(scope, batch, false).getFloat();
+                    sum += CrossEntropy.of(gpt, parameterStore, scope, batch, false).getFloat();
                 }
             }
         }

@@ -5,15 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
+import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.engine.EngineException;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.jgpt.data.Split;
 import dev.jgpt.model.Gpt;
 import dev.jgpt.model.GptConfig;
+import dev.jgpt.train.sample.Sampler;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;

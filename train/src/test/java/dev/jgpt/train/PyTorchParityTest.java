@@ -3,32 +3,33 @@ package dev.jgpt.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.jgpt.data.Batch;
 import dev.jgpt.model.Gpt;
 import dev.jgpt.train.optim.AdamW;
-import dev.jgpt.train.optim.GradientClipping;
+import dev.jgpt.train.store.ExportFolder;
+import dev.jgpt.train.store.Safetensors;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /**
  * jgpt against numbers PyTorch computed (fixtures made by interop/make_parity_fixtures.py): the
- * logits and loss of exported models, and the weights after 20 AdamW steps.
+ * logits and loss of exported models, and the weights after 20 steps of jgpt's own {@link TrainingStep}.
  */
 class PyTorchParityTest {
 
@@ -62,7 +63,7 @@ class PyTorchParityTest {
             for (int i = 0; i < actual.length; i++) {
                 assertEquals(want.get(i).getAsDouble(), actual[i], FORWARD_TOLERANCE, fixture + " logit " + i);
             }
-            int counted = countedTargets(targets, gpt.config().paddingIdx());
+            int counted = countedTargets(targets.toLongArray(), gpt.config().paddingIdx());
             float loss = CrossEntropy.loss(logits, targets, counted, gpt.config().paddingIdx()).getFloat();
             assertEquals(expected.get("loss").getAsDouble(), loss, FORWARD_TOLERANCE, fixture + " loss");
         }
@@ -78,11 +79,11 @@ class PyTorchParityTest {
                         lockstep.get("beta1").getAsFloat(), lockstep.get("beta2").getAsFloat(),
                         lockstep.get("eps").getAsFloat(), lockstep.get("weight_decay").getAsFloat())) {
             Gpt gpt = export.loadModel(manager);
-            ParameterStore parameterStore = new ParameterStore(manager, false);
+            TrainingStep step = new TrainingStep(gpt, new ParameterStore(manager, false), optimizer, lockstep.get("grad_clip").getAsFloat());
             JsonArray batches = lockstep.getAsJsonArray("batches");
             int blockSize = gpt.config().blockSize();
-            for (int step = 0; step < batches.size(); step++) {
-                long[] rows = longs(batches.get(step).getAsJsonArray());
+            for (int i = 0; i < batches.size(); i++) {
+                long[] rows = longs(batches.get(i).getAsJsonArray());
                 int batchSize = rows.length / (blockSize + 1);
                 long[] inputs = new long[batchSize * blockSize];
                 long[] targets = new long[batchSize * blockSize];
@@ -90,21 +91,11 @@ class PyTorchParityTest {
                     System.arraycopy(rows, r * (blockSize + 1), inputs, r * blockSize, blockSize);
                     System.arraycopy(rows, r * (blockSize + 1) + 1, targets, r * blockSize, blockSize);
                 }
+                Batch batch = new Batch(batchSize, blockSize, inputs, targets, countedTargets(targets, gpt.config().paddingIdx()));
                 try (NDManager scope = manager.newSubManager()) {
-                    NDArray targetArray = scope.create(targets, new Shape(batchSize, blockSize));
-                    float loss;
-                    try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                        NDArray logits = gpt.logits(parameterStore, scope.create(inputs, new Shape(batchSize, blockSize)), true);
-                        NDArray lossArray = CrossEntropy.loss(logits, targetArray,
-                                countedTargets(targetArray, gpt.config().paddingIdx()), gpt.config().paddingIdx());
-                        collector.backward(lossArray);
-                        loss = lossArray.getFloat();
-                    }
-                    assertEquals(lockstep.getAsJsonArray("losses").get(step).getAsDouble(), loss, 1e-5, "loss of step " + step);
-                    float norm = GradientClipping.clipGlobalNorm(gpt.getParameters(), lockstep.get("grad_clip").getAsFloat());
-                    assertEquals(lockstep.getAsJsonArray("grad_norms").get(step).getAsDouble(), norm, 1e-5, "gradient norm of step " + step);
-                    optimizer.step(gpt.getParameters(), lockstep.getAsJsonArray("lrs").get(step).getAsFloat());
-                    optimizer.zeroGradients(gpt.getParameters());
+                    TrainingStep.Result result = step.run(scope, List.of(batch), lockstep.getAsJsonArray("lrs").get(i).getAsFloat());
+                    assertEquals(lockstep.getAsJsonArray("losses").get(i).getAsDouble(), result.loss(), 1e-5, "loss of step " + i);
+                    assertEquals(lockstep.getAsJsonArray("grad_norms").get(i).getAsDouble(), result.gradientNorm(), 1e-5, "gradient norm of step " + i);
                 }
             }
             Map<String, NDArray> expected = Safetensors.read(dir.resolve("final.safetensors"), manager);
@@ -119,9 +110,9 @@ class PyTorchParityTest {
         }
     }
 
-    private static int countedTargets(NDArray targets, Integer paddingIdx) {
+    private static int countedTargets(long[] targets, Integer paddingIdx) {
         int counted = 0;
-        for (long target : targets.toLongArray()) {
+        for (long target : targets) {
             counted += target >= 0 && (paddingIdx == null || target != paddingIdx) ? 1 : 0;
         }
         return counted;

@@ -12,22 +12,26 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import dev.jgpt.data.Batch;
+import dev.jgpt.data.Corpora;
 import dev.jgpt.data.Corpus;
 import dev.jgpt.data.EvaluationWindows;
+import dev.jgpt.data.Sha256;
 import dev.jgpt.data.Split;
 import dev.jgpt.data.Vocabulary;
-import dev.jgpt.data.Corpora;
 import dev.jgpt.data.Window;
 import dev.jgpt.model.Gpt;
+import dev.jgpt.train.chart.LossPlot;
 import dev.jgpt.train.chart.Pictures;
+import dev.jgpt.train.store.Checkpoint;
+import dev.jgpt.train.store.CheckpointStore;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.StandardOpenOption;
-import java.io.PrintStream;
 import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.commons.csv.CSVFormat;
@@ -36,13 +40,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The training loop end to end on a tiny model and a slice of the built-in stories. */
-class TrainerTest {
+public class TrainerTest {
 
-    static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
-    static final Corpus STORIES = Corpora.fromText("sentences", sentences(3000), null);
+    public static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
+    public static final Corpus STORIES = Corpora.fromText("sentences", sentences(3000), null);
 
     /** A small generated text: random sentences of a tiny grammar. */
-    static String sentences(int count) {
+    public static String sentences(int count) {
         String[] subjects = {"the cat", "a dog", "the old bird", "my friend"};
         String[] verbs = {"sat on", "ran to", "looked at", "jumped over"};
         String[] objects = {"the mat", "a tree", "the red house", "the river"};
@@ -57,7 +61,7 @@ class TrainerTest {
 
     @TempDir Path dir;
 
-    static TrainConfig tiny(Path outDir, int maxIters, int evalInterval, float dropout) {
+    public static TrainConfig tiny(Path outDir, int maxIters, int evalInterval, float dropout) {
         return new TrainConfig(
                 null, null, outDir.toString(), 1, 2, 32, 16, 8, dropout, "sinusoidal", false, false, "gpt2", null,
                 3e-3f, 3e-4f, 10, maxIters, 0.1f, 0.9f, 0.99f, 1.0f, 2,
@@ -83,6 +87,7 @@ class TrainerTest {
     void tinyModelHalvesItsLossAndStartsNearLogVocabulary() throws IOException {
         TrainConfig config = tiny(dir, 150, 50, 0f);
         try (Trainer trainer = Trainer.start(config, STORIES, QUIET)) {
+            trainer.addListener(new LossPlot(dir, QUIET));
             trainer.train();
         }
         List<CSVRecord> rows = metrics(dir);
@@ -108,10 +113,9 @@ class TrainerTest {
         Path whole = dir.resolve("whole");
         Path split = dir.resolve("split");
         try (Trainer trainer = Trainer.start(tiny(whole, 40, 10, 0.1f), STORIES, QUIET)) {
-            trainer.plotLoss(false);
             assertTrue(trainer.train(() -> false));
         }
-        assertFalse(Files.exists(whole.resolve("loss.png")), "plotLoss(false) draws nothing");
+        assertFalse(Files.exists(whole.resolve("loss.png")), "a run without the loss plot listening draws nothing");
         try (Trainer trainer = Trainer.start(tiny(split, 40, 10, 0.1f), STORIES, QUIET)) {
             assertFalse(trainer.train(() -> trainer.iteration() == 23));
         }
@@ -124,8 +128,8 @@ class TrainerTest {
         Checkpoint a = CheckpointStore.open(whole, "latest");
         Checkpoint b = CheckpointStore.open(split, "latest");
         assertEquals(40, b.iter());
-        assertEquals(CheckpointStore.sha256(a.dir().resolve(Checkpoint.MODEL)), CheckpointStore.sha256(b.dir().resolve(Checkpoint.MODEL)));
-        assertEquals(CheckpointStore.sha256(a.dir().resolve(Checkpoint.OPTIMIZER)), CheckpointStore.sha256(b.dir().resolve(Checkpoint.OPTIMIZER)));
+        assertEquals(Sha256.of(a.dir().resolve(Checkpoint.MODEL)), Sha256.of(b.dir().resolve(Checkpoint.MODEL)));
+        assertEquals(Sha256.of(a.dir().resolve(Checkpoint.OPTIMIZER)), Sha256.of(b.dir().resolve(Checkpoint.OPTIMIZER)));
         assertEquals(a.bestValLoss(), b.bestValLoss());
         assertEquals(measured(metrics(whole)), measured(metrics(split)));
     }

@@ -3,6 +3,7 @@ package dev.jgpt.train.chart;
 import de.erichseifert.vectorgraphics2d.Processors;
 import de.erichseifert.vectorgraphics2d.VectorGraphics2D;
 import de.erichseifert.vectorgraphics2d.util.PageSize;
+import dev.jgpt.data.AtomicFiles;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
@@ -10,10 +11,7 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Locale;
 import javax.imageio.ImageIO;
 
@@ -52,30 +50,16 @@ public final class ChartFile {
             throw new IllegalArgumentException("a picture must be at least 100 × 100 pixels, got " + width + " × " + height);
         }
         boolean svg = file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".svg");
-        Path folder = file.toAbsolutePath().getParent();
-        Path temporary = null;
         try {
-            Files.createDirectories(folder);
-            temporary = folder.resolve("." + file.getFileName() + "." + ProcessHandle.current().pid() + "." + System.nanoTime() + ".tmp");
-            try (OutputStream out = Files.newOutputStream(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            AtomicFiles.write(file, out -> {
                 if (svg) {
                     writeSvg(out, width, height, picture);
                 } else {
                     ImageIO.write(image(width, height, picture), "png", out);
                 }
-            }
-            Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            temporary = null;
+            });
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
-        } finally {
-            if (temporary != null) {
-                try {
-                    Files.deleteIfExists(temporary);
-                } catch (IOException ignored) {
-                    // Nothing more to do: the target is untouched.
-                }
-            }
         }
     }
 

@@ -1,15 +1,16 @@
 package dev.jgpt.train.chart;
 
+import dev.jgpt.train.TrainingListener;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Keeps {@code <run>/loss.png} current while a run trains: each {@link #refresh} redraws it from
+ * Keeps {@code <run>/loss.png} current while a run trains: each evaluation redraws it from
  * the run's metrics.csv and replaces it atomically. A picture that cannot be drawn costs the run
  * one warning, never the training.
  */
-public final class LossPlot {
+public final class LossPlot implements TrainingListener {
 
     static final String FILE = "loss.png";
     static final int WIDTH = 1000;
@@ -24,8 +25,9 @@ public final class LossPlot {
         this.out = out;
     }
 
-    /** Redraws loss.png from metrics.csv. */
-    public void refresh() {
+    /** Redraws loss.png from metrics.csv, which now holds the evaluation. */
+    @Override
+    public void evaluated(int iter, float trainLoss, float valLoss) {
         try {
             RunMetrics metrics = RunMetrics.read(runDir);
             if (metrics.isEmpty()) {

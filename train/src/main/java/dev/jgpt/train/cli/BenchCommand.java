@@ -8,12 +8,11 @@ import dev.jgpt.data.Corpus;
 import dev.jgpt.data.Vocabulary;
 import dev.jgpt.model.Gpt;
 import dev.jgpt.model.GptConfig;
-import dev.jgpt.train.Sampler;
 import dev.jgpt.train.TrainConfig;
 import dev.jgpt.train.Trainer;
+import dev.jgpt.train.sample.Sampler;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -71,7 +70,7 @@ final class BenchCommand implements Callable<Integer> {
                     "--iters must be > 0, --warmup and --sample-tokens >= 0, got " + iters + ", " + warmup + " and " + sampleTokens);
         }
         TrainConfig config = options.requestedConfig();
-        Corpus corpus = Corpora.open(config.data(), config.column(), null, options.corpusOptions(config.seed()));
+        Corpus corpus = Corpora.open(config.data(), config.column(), null, options.prepared.corpusOptions(config.seed()));
         corpus.checkBlockSize(config.blockSize());
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
 

@@ -2,13 +2,13 @@ package dev.jgpt.train.cli;
 
 import ai.djl.ndarray.NDManager;
 import dev.jgpt.data.Vocabulary;
-import dev.jgpt.train.Checkpoint;
-import dev.jgpt.train.CheckpointStore;
 import dev.jgpt.train.chart.EmbeddingMap;
 import dev.jgpt.train.inspect.Neighbours;
 import dev.jgpt.train.inspect.ProjectorFiles;
 import dev.jgpt.train.inspect.TokenLabels;
 import dev.jgpt.train.inspect.TokenVectors;
+import dev.jgpt.train.store.Checkpoint;
+import dev.jgpt.train.store.CheckpointStore;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -7,14 +7,15 @@ import dev.jgpt.data.Corpora;
 import dev.jgpt.data.Corpus;
 import dev.jgpt.data.CorpusOptions;
 import dev.jgpt.data.Split;
-import dev.jgpt.train.Checkpoint;
 import dev.jgpt.train.Evaluation;
-import dev.jgpt.train.SavedModel;
+import dev.jgpt.train.store.Checkpoint;
+import dev.jgpt.train.store.SavedModel;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code jgpt eval}: loss and perplexity of a checkpoint on its val split or on a file. */
@@ -37,8 +38,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--eval-tokens", paramLabel = "N", description = "Most tokens to score, on evenly spaced windows; 0: all (default: ${DEFAULT-VALUE}).")
     long evalTokens = Evaluation.DEFAULT_MAX_TARGETS;
 
-    @Option(names = "--prepared-dir", paramLabel = "DIR", description = "Where prepared token files are kept (default: ${DEFAULT-VALUE}).")
-    Path preparedDir = CorpusOptions.DEFAULT_PREPARED_DIR;
+    @Mixin PreparedDirOption prepared;
 
     @Option(names = "--batch-size", description = "Windows per forward pass (default: ${DEFAULT-VALUE}).")
     int batchSize = 32;
@@ -46,8 +46,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object (loss, perplexity, tokens, checkpoint, iter, data) instead of a sentence.")
     boolean json;
 
-    @Option(names = "--device", paramLabel = "cpu|gpu|gpu:N", description = "Where to run (default: ${DEFAULT-VALUE}).")
-    String device = "cpu";
+    @Mixin DeviceOption device;
 
     @Override
     public Integer call() {
@@ -65,14 +64,14 @@ final class EvalCommand implements Callable<Integer> {
         String csvColumn = csvColumn(loaded.column());
         // The seed picks a corpus's val documents: the run's, or the default for a model from elsewhere.
         long seed = loaded instanceof Checkpoint run ? run.config().seed() : new TrainOptions().seed;
-        CorpusOptions options = TrainOptions.corpusOptions(preparedDir, seed);
+        CorpusOptions options = prepared.corpusOptions(seed);
         Corpus corpus = Corpora.open(source, csvColumn, loaded.vocabulary(), options);
         if (corpus.unknownCount() > 0) {
             System.err.println("warning: " + corpus.unknownCount() + " character(s) are not in the model's vocabulary and were read as <unk>");
         }
         // A file named with --data is scored whole, every token after its first a target.
         Corpus scored = data != null ? corpus.whole() : corpus;
-        try (NDManager manager = NDManager.newBaseManager(Device.fromName(device))) {
+        try (NDManager manager = NDManager.newBaseManager(Device.fromName(device.name))) {
             Evaluation.Result result = Evaluation.evaluate(loaded.loadModel(manager), manager, scored, List.of(Split.VAL), evalTokens, batchSize);
             if (json) {
                 JsonObject object = new JsonObject();

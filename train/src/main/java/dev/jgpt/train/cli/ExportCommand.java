@@ -1,8 +1,8 @@
 package dev.jgpt.train.cli;
 
-import dev.jgpt.train.Checkpoint;
-import dev.jgpt.train.CheckpointStore;
-import dev.jgpt.train.ExportFolder;
+import dev.jgpt.train.store.Checkpoint;
+import dev.jgpt.train.store.CheckpointStore;
+import dev.jgpt.train.store.ExportFolder;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

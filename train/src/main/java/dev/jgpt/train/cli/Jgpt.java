@@ -1,13 +1,13 @@
 package dev.jgpt.train.cli;
 
 import dev.jgpt.data.CorpusException;
-import dev.jgpt.train.CheckpointException;
 import dev.jgpt.train.DivergedException;
+import dev.jgpt.train.store.CheckpointException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.util.Locale;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** The jgpt command line: train, sample, eval, bench, and the pictures and facts of a run. */
 @Command(

@@ -1,10 +1,9 @@
 package dev.jgpt.train.cli;
 
 import dev.jgpt.data.Corpora;
-import dev.jgpt.data.CorpusOptions;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code jgpt prepare}: encodes a corpus into token files once, ahead of training. */
@@ -24,17 +23,16 @@ final class PrepareCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "Seed that splits documents into train and val; use train's (default: ${DEFAULT-VALUE}).")
     long seed = 1337;
 
-    @Option(names = "--prepared-dir", paramLabel = "DIR", description = "Where prepared token files are kept (default: ${DEFAULT-VALUE}).")
-    Path preparedDir = CorpusOptions.DEFAULT_PREPARED_DIR;
+    @Mixin PreparedDirOption prepared;
 
     @Override
     public Integer call() {
         if (data.isEmpty()) {
             throw new IllegalArgumentException("--data names the corpus to prepare; the built-in stories need no preparing");
         }
-        Corpora.Prepared prepared = Corpora.prepare(data, column, TrainOptions.corpusOptions(preparedDir, seed));
-        System.out.println(prepared.corpus().describe());
-        System.out.println("prepared files in " + prepared.folder());
+        Corpora.Prepared result = Corpora.prepare(data, column, prepared.corpusOptions(seed));
+        System.out.println(result.corpus().describe());
+        System.out.println("prepared files in " + result.folder());
         return 0;
     }
 }

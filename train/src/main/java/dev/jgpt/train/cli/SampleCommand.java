@@ -5,18 +5,19 @@ import ai.djl.ndarray.NDManager;
 import com.google.gson.Gson;
 import dev.jgpt.data.Vocabulary;
 import dev.jgpt.model.Gpt;
-import dev.jgpt.train.Sampler;
-import dev.jgpt.train.SavedModel;
-import dev.jgpt.train.SingleThread;
+import dev.jgpt.train.sample.Sampler;
+import dev.jgpt.train.sample.SingleThread;
+import dev.jgpt.train.store.SavedModel;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
-import java.util.stream.Collectors;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code jgpt sample}: generates text from a checkpoint. */
@@ -59,8 +60,7 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--no-kv-cache", description = "Recompute the whole window for every token (same text, slower).")
     boolean noKvCache;
 
-    @Option(names = "--device", paramLabel = "cpu|gpu|gpu:N", description = "Where to run (default: ${DEFAULT-VALUE}).")
-    String device = "cpu";
+    @Mixin DeviceOption device;
 
     @Override
     public Integer call() throws IOException {
@@ -71,7 +71,7 @@ final class SampleCommand implements Callable<Integer> {
         Vocabulary vocabulary = loaded.vocabulary();
         String prompt = prompt();
         int[] context = prompt.isEmpty() ? freshStart(loaded) : encode(prompt, vocabulary);
-        try (NDManager manager = NDManager.newBaseManager(Device.fromName(device))) {
+        try (NDManager manager = NDManager.newBaseManager(Device.fromName(device.name))) {
             Gpt gpt = loaded.loadModel(manager);
             // Text runs never saw </s>: like <unk>, it is left out of their draw.
             boolean stopAtEos = !ignoreEos && loaded.column() != null;

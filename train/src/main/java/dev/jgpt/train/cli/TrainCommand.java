@@ -8,13 +8,14 @@ import dev.jgpt.data.Corpora;
 import dev.jgpt.data.Corpus;
 import dev.jgpt.data.Split;
 import dev.jgpt.model.GptConfig;
-import dev.jgpt.train.Checkpoint;
-import dev.jgpt.train.CheckpointStore;
 import dev.jgpt.train.Evaluation;
-import dev.jgpt.train.RunLock;
-import dev.jgpt.train.SavedModel;
 import dev.jgpt.train.TrainConfig;
 import dev.jgpt.train.Trainer;
+import dev.jgpt.train.chart.LossPlot;
+import dev.jgpt.train.store.Checkpoint;
+import dev.jgpt.train.store.CheckpointStore;
+import dev.jgpt.train.store.RunLock;
+import dev.jgpt.train.store.SavedModel;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
@@ -72,7 +73,7 @@ final class TrainCommand implements Callable<Integer> {
             // Bad data fails before the run folder is made.
             weights = initFrom == null ? null : SavedModel.open(initFrom, "latest");
             fresh = weights == null ? requested : withArchitectureOf(weights, requested);
-            corpus = Corpora.open(fresh.data(), fresh.column(), weights == null ? null : weights.vocabulary(), options.corpusOptions(fresh.seed()));
+            corpus = Corpora.open(fresh.data(), fresh.column(), weights == null ? null : weights.vocabulary(), options.prepared.corpusOptions(fresh.seed()));
             corpus.checkBlockSize(fresh.blockSize());
             if (corpus.unknownCount() > 0) {
                 System.err.println("warning: " + corpus.unknownCount() + " character(s) are not in the model's vocabulary and were read as <unk>");
@@ -88,7 +89,7 @@ final class TrainCommand implements Callable<Integer> {
                             "the run in " + runDir + " is already at iteration " + checkpoint.iter() + " (max-iters " + config.maxIters()
                                     + "): pass --max-iters above " + checkpoint.iter() + " to train further");
                 }
-                corpus = Corpora.open(config.data(), config.column(), null, options.corpusOptions(config.seed()));
+                corpus = Corpora.open(config.data(), config.column(), null, options.prepared.corpusOptions(config.seed()));
                 if (!corpus.vocabulary().equals(checkpoint.vocabulary())) {
                     throw new IllegalArgumentException(
                             "the corpus's vocabulary (" + corpus.vocabulary().size() + " tokens) is not the checkpoint's ("
@@ -105,7 +106,9 @@ final class TrainCommand implements Callable<Integer> {
                 trainer = weights == null ? Trainer.start(fresh, corpus, out) : Trainer.startFrom(fresh, corpus, weights, out);
             }
             try (trainer; NDManager scope = NDManager.newBaseManager(Device.fromName(requested.device()))) {
-                trainer.plotLoss(!noPlot);
+                if (!noPlot) {
+                    trainer.addListener(new LossPlot(runDir, out));
+                }
                 if (!trainer.train(interrupts::requested)) {
                     out.println("stopped by " + interrupts.signalName() + " at iteration " + trainer.iteration()
                             + "; continue with: jgpt train --resume --out-dir " + runDir);

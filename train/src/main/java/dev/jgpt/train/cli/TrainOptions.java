@@ -1,9 +1,8 @@
 package dev.jgpt.train.cli;
 
-import dev.jgpt.data.CorpusOptions;
-import dev.jgpt.data.Progress;
 import dev.jgpt.train.TrainConfig;
 import java.nio.file.Path;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
 
@@ -16,8 +15,7 @@ final class TrainOptions {
     @Option(names = "--column", description = "CSV column holding the documents.")
     String column;
 
-    @Option(names = "--prepared-dir", paramLabel = "DIR", description = "Where prepared token files are kept (default: ${DEFAULT-VALUE}).")
-    Path preparedDir = CorpusOptions.DEFAULT_PREPARED_DIR;
+    @Mixin PreparedDirOption prepared;
 
     @Option(names = "--out-dir", paramLabel = "DIR", description = "Run folder (default: checkpoints/<corpus name>).")
     String outDir;
@@ -101,17 +99,7 @@ final class TrainOptions {
     @Option(names = "--seed", description = "Seed of weights, data order and dropout (default: ${DEFAULT-VALUE}).")
     long seed = 1337;
 
-    @Option(names = "--device", paramLabel = "cpu|gpu|gpu:N", description = "Where to train (default: ${DEFAULT-VALUE}).")
-    String device = "cpu";
-
-    /** Where corpora are downloaded and prepared, with progress on standard error; documents split by {@code seed}. */
-    CorpusOptions corpusOptions(long seed) {
-        return corpusOptions(preparedDir, seed);
-    }
-
-    static CorpusOptions corpusOptions(Path preparedDir, long seed) {
-        return new CorpusOptions(Path.of("data"), preparedDir, seed, Progress.to(System.err, System.console() != null));
-    }
+    @Mixin DeviceOption device;
 
     String initFrom; // set by TrainCommand's --init-from; bench has none
 
@@ -121,7 +109,7 @@ final class TrainOptions {
         return new TrainConfig(
                 data, column, runDir, nLayer, nHead, nEmbd, blockSize, batchSize, dropout, positions, tieWeights,
                 noScaleEmbedding, init, initFrom, lr, minLr, warmupIters, maxIters, weightDecay, beta1, beta2, gradClip, gradAccum,
-                evalInterval, evalIters, logInterval, keepCheckpoints, seed, device,
+                evalInterval, evalIters, logInterval, keepCheckpoints, seed, device.name,
                 lrDecayIters != null ? lrDecayIters : maxIters, maxNonfiniteSteps);
     }
 

@@ -7,12 +7,12 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.util.PairList;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +21,7 @@ import java.util.Map;
  * Adam with decoupled weight decay, step for step what {@code torch.optim.AdamW} computes, with
  * nanoGPT's parameter groups: only parameters of two or more dimensions (matmul weights,
  * embeddings) decay; biases and LayerNorm gains do not. Frozen parameters get no update and no
- * state. Moments are kept by parameter name, so they can be saved and loaded with the model.
+ * state. Moments are kept by parameter name, so they can be saved and restored with the model.
  *
  * <p>DJL's own {@code Adam} and its native {@code NDArrayEx.adamUpdate} are not used: the native
  * update adds eps to the uncorrected {@code sqrt(v)} and folds the bias corrections into the
@@ -33,15 +33,15 @@ import java.util.Map;
  */
 public final class AdamW implements AutoCloseable {
 
-    private static final int MAGIC = 0x4A474157; // "JGAW"
-    private static final int VERSION = 1;
+    static final int MAGIC = 0x4A474157; // "JGAW": optimizer.bin, the state of checkpoints before format 3
+    static final int VERSION = 1;
     private static final float DEFAULT_EPS = 1e-8f;
     private static final NDIndex EVERYTHING = new NDIndex("...");
 
-    private final float beta1;
-    private final float beta2;
-    private final float eps;
-    private final float weightDecay;
+    final float beta1;
+    final float beta2;
+    final float eps;
+    final float weightDecay;
 
     private Map<String, Moments> moments = new LinkedHashMap<>();
     private NDManager stateManager; // created with the first moments, on the parameters' device
@@ -196,31 +196,60 @@ public final class AdamW implements AutoCloseable {
     }
 
     /**
-     * Writes the step count, the hyper-parameters and every parameter's moments.
+     * Returns every trained parameter's moments by name (as {@code getParameters()} names it): the
+     * optimizer's own arrays, to read and not to close; empty before the first step.
      *
-     * @param out where to write; left open
-     * @throws IOException if writing fails
+     * @return the moments, in the order the parameters were first stepped
      */
-    public void save(DataOutputStream out) throws IOException {
-        out.writeInt(MAGIC);
-        out.writeInt(VERSION);
-        out.writeLong(stepCount);
-        out.writeFloat(beta1);
-        out.writeFloat(beta2);
-        out.writeFloat(eps);
-        out.writeFloat(weightDecay);
-        out.writeInt(moments.size());
-        for (Map.Entry<String, Moments> entry : moments.entrySet()) {
-            out.writeUTF(entry.getKey());
-            writeShape(out, entry.getValue().mean().getShape());
-            writeFloats(out, entry.getValue().mean());
-            writeFloats(out, entry.getValue().variance());
-        }
+    public Map<String, Moments> state() {
+        return Collections.unmodifiableMap(moments);
     }
 
     /**
-     * Replaces this optimizer's state with one {@link #save} wrote for the same model. Everything
-     * is checked before anything is replaced: on an exception the current state is kept.
+     * Replaces this optimizer's state with {@code saved} (copied) at step {@code savedStepCount}.
+     * Everything is checked before anything is replaced: on an exception the current state is kept.
+     *
+     * @param saved moments by parameter name, as {@link #state} returns them
+     * @param parameters the model's parameters, as {@code block.getParameters()} returns them
+     * @throws IOException if the names or shapes do not match the parameters that require a gradient
+     */
+    public void restore(long savedStepCount, Map<String, Moments> saved, PairList<String, Parameter> parameters) throws IOException {
+        Map<String, NDArray> trained = TrainedParameters.arrays(parameters);
+        if (savedStepCount < 0) {
+            throw new IOException("corrupt AdamW state: step count " + savedStepCount);
+        }
+        for (Map.Entry<String, Moments> entry : saved.entrySet()) {
+            NDArray weight = trained.get(entry.getKey());
+            if (weight == null) {
+                throw notTrained(entry.getKey());
+            }
+            for (NDArray moment : List.of(entry.getValue().mean(), entry.getValue().variance())) {
+                if (!moment.getShape().equals(weight.getShape())) {
+                    throw shapeMismatch(entry.getKey(), moment.getShape(), weight.getShape());
+                }
+            }
+        }
+        requireEveryParameter(savedStepCount, trained, saved);
+        Map<String, Moments> restored = new LinkedHashMap<>();
+        NDManager restoredManager = null;
+        for (Map.Entry<String, Moments> entry : saved.entrySet()) {
+            NDArray weight = trained.get(entry.getKey());
+            if (restoredManager == null) {
+                restoredManager = weight.getManager().newSubManager();
+            }
+            restored.put(entry.getKey(), new Moments(copy(entry.getValue().mean(), restoredManager), copy(entry.getValue().variance(), restoredManager)));
+        }
+        adopt(savedStepCount, restored, restoredManager);
+    }
+
+    private static NDArray copy(NDArray array, NDManager manager) {
+        return manager.create(array.toFloatArray(), array.getShape());
+    }
+
+    /**
+     * Replaces this optimizer's state with one read from {@code optimizer.bin}, the format of
+     * checkpoints before format 3, for the same model. Everything is checked before anything is
+     * replaced: on an exception the current state is kept.
      *
      * @param in where to read from; left open
      * @param parameters the model's parameters, as {@code block.getParameters()} returns them
@@ -258,8 +287,7 @@ public final class AdamW implements AutoCloseable {
                 String name = readName(in, i, count);
                 NDArray weight = trained.get(name);
                 if (weight == null) {
-                    throw new IOException("AdamW state holds moments for '" + name
-                            + "', which is not a parameter this model trains");
+                    throw notTrained(name);
                 }
                 if (loaded.containsKey(name)) {
                     throw new IOException("AdamW state holds moments for '" + name + "' twice");
@@ -269,22 +297,39 @@ public final class AdamW implements AutoCloseable {
                 }
                 loaded.put(name, readMoments(in, name, weight.getShape(), loadedManager));
             }
-            List<String> missing = new ArrayList<>(trained.keySet());
-            missing.removeAll(loaded.keySet());
-            // Before the first step there are no moments yet; after it, every trained parameter has some.
-            if (loadedStepCount > 0 && !missing.isEmpty()) {
-                throw new IOException("AdamW state has no moments for the trained parameters " + missing);
-            }
+            requireEveryParameter(loadedStepCount, trained, loaded);
         } catch (IOException | RuntimeException e) {
             if (loadedManager != null) {
                 loadedManager.close();
             }
             throw e;
         }
+        adopt(loadedStepCount, loaded, loadedManager);
+    }
+
+    /** Before the first step there are no moments yet; after it, every trained parameter has some. */
+    private static void requireEveryParameter(long savedStepCount, Map<String, NDArray> trained, Map<String, Moments> saved)
+            throws IOException {
+        List<String> missing = new ArrayList<>(trained.keySet());
+        missing.removeAll(saved.keySet());
+        if (savedStepCount > 0 && !missing.isEmpty()) {
+            throw new IOException("AdamW state has no moments for the trained parameters " + missing);
+        }
+    }
+
+    private void adopt(long savedStepCount, Map<String, Moments> saved, NDManager savedManager) {
         close();
-        moments = loaded;
-        stateManager = loadedManager;
-        stepCount = loadedStepCount;
+        moments = saved;
+        stateManager = savedManager;
+        stepCount = savedStepCount;
+    }
+
+    private static IOException notTrained(String name) {
+        return new IOException("AdamW state holds moments for '" + name + "', which is not a parameter this model trains");
+    }
+
+    private static IOException shapeMismatch(String name, Shape shape, Shape expected) {
+        return new IOException("AdamW state has moments of shape " + shape + " for '" + name + "' but the parameter has shape " + expected);
     }
 
     /** Frees the moments. */
@@ -341,21 +386,13 @@ public final class AdamW implements AutoCloseable {
         try {
             Shape shape = readShape(in, name);
             if (!shape.equals(expected)) {
-                throw new IOException("AdamW state has moments of shape " + shape + " for '" + name
-                        + "' but the parameter has shape " + expected);
+                throw shapeMismatch(name, shape, expected);
             }
             NDArray mean = manager.create(readFloats(in, shape), shape);
             NDArray variance = manager.create(readFloats(in, shape), shape);
             return new Moments(mean, variance);
         } catch (EOFException e) {
             throw truncated("the moments of '" + name + "'", e);
-        }
-    }
-
-    private static void writeShape(DataOutputStream out, Shape shape) throws IOException {
-        out.writeInt(shape.dimension());
-        for (long size : shape.getShape()) {
-            out.writeLong(size);
         }
     }
 
@@ -369,13 +406,6 @@ public final class AdamW implements AutoCloseable {
             sizes[i] = in.readLong();
         }
         return new Shape(sizes);
-    }
-
-    private static void writeFloats(DataOutputStream out, NDArray array) throws IOException {
-        float[] values = array.toFloatArray();
-        ByteBuffer bytes = ByteBuffer.allocate(Math.multiplyExact(values.length, Float.BYTES));
-        bytes.asFloatBuffer().put(values);
-        out.write(bytes.array());
     }
 
     private static float[] readFloats(DataInputStream in, Shape shape) throws IOException {

@@ -41,7 +41,7 @@ final class ChildJgpt implements AutoCloseable {
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
                 "-cp", System.getProperty("java.class.path"),
                 Jgpt.class.getName()));
-        command.addAll(List.of(args));
+        command.addAll(List.of(TestPreparedDir.add(args)));
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().put("OPT_OUT_TRACKING", "true");
         builder.environment().remove("JGPT_DEBUG");

@@ -5,16 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jgpt.train.chart.Pictures;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import dev.jgpt.train.chart.Pictures;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /** The command line as a user meets it: exit codes, one-line errors, train → sample → eval. */
 class JgptCliTest {
@@ -32,7 +34,7 @@ class JgptCliTest {
         try {
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
             System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Jgpt.run(args);
+            int code = Jgpt.run(TestPreparedDir.add(args));
             return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
         } finally {
             System.setOut(savedOut);
@@ -49,10 +51,18 @@ class JgptCliTest {
 
     @Test
     void everyCommandHasHelp() {
-        for (String command : new String[] {"train", "sample", "eval", "plot", "embeddings", "attention", "info"}) {
+        Set<String> commands = new CommandLine(new Jgpt()).getSubcommands().keySet(); // every one there is, not a list kept here
+        assertTrue(commands.containsAll(Set.of("train", "sample", "eval", "bench", "prepare", "export", "plot", "embeddings", "attention", "info", "help")), commands.toString());
+        for (String command : commands) {
             Run run = jgpt(command, "--help");
-            assertEquals(0, run.exitCode());
+            assertEquals(0, run.exitCode(), command + ": " + run.err());
             assertTrue(run.out().contains("Usage: jgpt " + command), run.out());
+            assertEquals("", run.err(), command);
+        }
+        Run top = jgpt("--help");
+        assertEquals(0, top.exitCode());
+        for (String command : commands) {
+            assertTrue(top.out().contains("  " + command + " "), "jgpt --help names " + command + ":\n" + top.out());
         }
     }
 

@@ -4,9 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.jgpt.train.Checkpoint;
-import dev.jgpt.train.CheckpointStore;
 import ai.djl.ndarray.NDManager;
+import dev.jgpt.train.store.Checkpoint;
+import dev.jgpt.train.store.CheckpointException;
+import dev.jgpt.train.store.CheckpointStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -104,7 +105,7 @@ class TrainProcessTest {
         Path b = split.resolve("latest");
         assertEquals(200, CheckpointStore.open(split, "latest").iter());
         assertEquals(-1, Files.mismatch(a.resolve("model.params"), b.resolve("model.params")), "identical weights");
-        assertEquals(-1, Files.mismatch(a.resolve("optimizer.bin"), b.resolve("optimizer.bin")), "identical optimizer state");
+        assertEquals(-1, Files.mismatch(a.resolve(Checkpoint.OPTIMIZER), b.resolve(Checkpoint.OPTIMIZER)), "identical optimizer state");
         assertEquals(measuredValues(whole), measuredValues(split), "metrics.csv: the same rows, one per iteration");
     }
 
@@ -156,7 +157,7 @@ class TrainProcessTest {
             assertEquals(1, debug.waitFor(60));
             String err = debug.err();
             assertTrue(err.startsWith("jgpt: no checkpoint at "), err);
-            assertTrue(err.contains("CheckpointException") && err.contains("\tat dev.jgpt.train.CheckpointStore"), err);
+            assertTrue(err.contains("CheckpointException") && err.contains("\tat dev.jgpt.train.store.CheckpointStore"), err);
         }
     }
 }

@@ -13,14 +13,19 @@ import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class AdamWStateTest {
 
     private static final float LEARNING_RATE = 0.05f;
 
-    @Test
-    void aLoadedStateStepsBitForBitLikeTheSavedOne() throws IOException {
+    /** Through optimizer.bin (checkpoints before format 3) or {@link AdamW#restore} (what optimizer.safetensors feeds). */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void aLoadedOrRestoredStateStepsBitForBitLikeTheSavedOne(boolean restore) throws IOException {
         try (ToyParameters original = ToyParameters.weightAndBias();
                 ToyParameters copy = ToyParameters.weightAndBias();
                 AdamW saved = newOptimizer();
@@ -32,7 +37,11 @@ class AdamWStateTest {
             }
             assertArrayEquals(original.values("weight"), copy.values("weight"));
 
-            loaded.load(read(save(saved)), copy.parameters);
+            if (restore) {
+                loaded.restore(saved.stepCount(), saved.state(), copy.parameters);
+            } else {
+                loaded.load(read(save(saved)), copy.parameters);
+            }
             assertEquals(2, loaded.stepCount());
             step(original, saved);
             step(copy, loaded);
@@ -41,6 +50,17 @@ class AdamWStateTest {
                 assertArrayEquals(bits(original.values(name)), bits(copy.values(name)), name);
             }
             assertArrayEquals(save(saved), save(loaded), "the states after the third step");
+        }
+    }
+
+    @Test
+    void aRestoredStateWithoutEveryParameterIsRefused() throws IOException {
+        try (ToyParameters toy = ToyParameters.weightAndBias(); AdamW saved = newOptimizer(); AdamW restored = newOptimizer()) {
+            step(toy, saved);
+            IOException e = assertThrows(IOException.class,
+                    () -> restored.restore(1, Map.of("weight", saved.state().get("weight")), toy.parameters));
+            assertTrue(e.getMessage().contains("has no moments for the trained parameters [bias]"), e.getMessage());
+            assertEquals(0, restored.stepCount(), "a refused state leaves the optimizer as it was");
         }
     }
 
@@ -158,7 +178,7 @@ class AdamWStateTest {
     private static byte[] save(AdamW optimizer) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            optimizer.save(out);
+            LegacyOptimizerFile.write(optimizer, out);
         }
         return bytes.toByteArray();
     }

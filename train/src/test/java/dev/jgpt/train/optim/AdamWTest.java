@@ -69,7 +69,7 @@ class AdamWTest {
 
             // The state loads into a model without the frozen parameter: it holds nothing for it.
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            optimizer.save(new DataOutputStream(bytes));
+            LegacyOptimizerFile.write(optimizer, new DataOutputStream(bytes));
             DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes.toByteArray()));
             reloaded.load(in, withoutFrozen.parameters);
         }

@@ -1,11 +1,10 @@
-package dev.jgpt.train;
+package dev.jgpt.train.store;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.util.Pair;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
@@ -13,6 +12,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import dev.jgpt.data.AtomicFiles;
 import dev.jgpt.data.CorpusException;
 import dev.jgpt.data.Vocabulary;
 import dev.jgpt.model.Gpt;
@@ -23,10 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -46,7 +43,7 @@ public record ExportFolder(Path dir, GptConfig modelConfig, Vocabulary vocabular
 
     static final String CONFIG = "config.json";
     static final String MODEL = "model.safetensors";
-    static final String OPTIMIZER = "optimizer.safetensors";
+    static final String OPTIMIZER = OptimizerState.FILE;
     static final String VOCAB = "vocab.json";
     static final String HEAD = "lm_head.weight";
     static final String TOKEN_EMBEDDING = "transformer.wte.weight";
@@ -65,9 +62,7 @@ public record ExportFolder(Path dir, GptConfig modelConfig, Vocabulary vocabular
         Path temporary = null;
         try (NDManager manager = NDManager.newBaseManager();
                 AdamW optimizer = new AdamW(checkpoint.config().beta1(), checkpoint.config().beta2(), checkpoint.config().weightDecay())) {
-            Path parent = out.toAbsolutePath().getParent();
-            Files.createDirectories(parent);
-            temporary = CheckpointStore.newTemporaryFolder(parent, ".tmp-export-");
+            temporary = AtomicFiles.newTemporaryFolder(out.toAbsolutePath().getParent(), ".tmp-export-");
             Gpt gpt = checkpoint.loadModel(manager);
             checkpoint.loadOptimizer(optimizer, gpt);
             Map<String, Parameter> named = gpt.namedParameters();
@@ -76,10 +71,7 @@ public record ExportFolder(Path dir, GptConfig modelConfig, Vocabulary vocabular
             weights.putIfAbsent(HEAD, weights.get(TOKEN_EMBEDDING)); // tied: the head is the token embedding
             Safetensors.write(temporary.resolve(MODEL), weights);
 
-            Map<String, NDArray> moments = moments(gpt, named, optimizer);
-            if (!moments.isEmpty()) {
-                Safetensors.write(temporary.resolve(OPTIMIZER), moments);
-            }
+            OptimizerState.write(temporary.resolve(OPTIMIZER), gpt, optimizer);
             JsonObject config = architecture(gpt.config());
             JsonObject training = new JsonObject();
             training.addProperty("iter", checkpoint.iter());
@@ -87,35 +79,22 @@ public record ExportFolder(Path dir, GptConfig modelConfig, Vocabulary vocabular
             training.addProperty("optimizer_step", optimizer.stepCount());
             training.add("config", checkpoint.config().toJson());
             config.add("training", training);
-            Files.writeString(temporary.resolve(CONFIG), JSON.toJson(config) + "\n");
-            Files.writeString(temporary.resolve(VOCAB), JSON.toJson(checkpoint.vocabulary().tokens()) + "\n");
+            writeJson(temporary.resolve(CONFIG), config);
+            writeJson(temporary.resolve(VOCAB), checkpoint.vocabulary().tokens());
             if (Files.exists(out)) {
                 Files.delete(out); // the empty folder the user named
             }
-            Files.move(temporary, out, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.moveFolder(temporary, out);
             temporary = null;
         } catch (IOException e) {
             throw new CheckpointException("cannot export to " + out + ": " + e.getMessage(), e);
         } finally {
-            deleteQuietly(temporary);
+            AtomicFiles.deleteQuietly(temporary);
         }
     }
 
-    /** AdamW's moments under nanoGPT's names; a tied head has none of its own. */
-    private static Map<String, NDArray> moments(Gpt gpt, Map<String, Parameter> named, AdamW optimizer) {
-        Map<Parameter, String> djlName = new IdentityHashMap<>();
-        for (Pair<String, Parameter> parameter : gpt.getParameters()) {
-            djlName.putIfAbsent(parameter.getValue(), parameter.getKey());
-        }
-        Map<String, NDArray> moments = new LinkedHashMap<>();
-        named.forEach((name, parameter) -> {
-            AdamW.Moments state = optimizer.moments(djlName.get(parameter));
-            if (state != null) {
-                moments.put(name + ".exp_avg", state.mean());
-                moments.put(name + ".exp_avg_sq", state.variance());
-            }
-        });
-        return moments;
+    private static void writeJson(Path file, Object json) throws IOException {
+        AtomicFiles.writeNew(file, out -> out.write((JSON.toJson(json) + "\n").getBytes(StandardCharsets.UTF_8)));
     }
 
     /** The architecture keys of config.json. */
@@ -299,19 +278,6 @@ public record ExportFolder(Path dir, GptConfig modelConfig, Vocabulary vocabular
             return entries.findAny().isEmpty();
         } catch (IOException e) {
             return false;
-        }
-    }
-
-    private static void deleteQuietly(Path path) {
-        if (path == null) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(path)) {
-            for (Path entry : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(entry);
-            }
-        } catch (IOException ignored) {
-            // A leftover .tmp-export- folder is harmless and named as such.
         }
     }
 }

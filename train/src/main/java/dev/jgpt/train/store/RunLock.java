@@ -1,4 +1,4 @@
-package dev.jgpt.train;
+package dev.jgpt.train.store;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,37 +1,28 @@
-package dev.jgpt.train;
+package dev.jgpt.train.store;
 
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
-import dev.jgpt.data.CorpusException;
+import dev.jgpt.data.AtomicFiles;
+import dev.jgpt.data.Sha256;
 import dev.jgpt.data.Vocabulary;
 import dev.jgpt.model.Gpt;
+import dev.jgpt.train.TrainConfig;
 import dev.jgpt.train.optim.AdamW;
-import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Comparator;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 
 /**
@@ -49,13 +40,17 @@ import java.util.stream.Stream;
  */
 public final class CheckpointStore {
 
-    /** Format 2 added state.sha256; format 1 checkpoints, without it, are still read. */
-    private static final int FORMAT = 2;
+    /**
+     * Format 3 keeps AdamW's moments in optimizer.safetensors, as export folders do, and its step
+     * count in state.json; format 2 (optimizer.bin, state.sha256) and format 1 (optimizer.bin, no
+     * state.sha256) are still read.
+     */
+    private static final int FORMAT = 3;
+    private static final int FORMAT_WITH_OPTIMIZER_BIN = 2;
     private static final int FORMAT_WITHOUT_STATE_DIGEST = 1;
     private static final String LATEST = "latest";
     private static final String BEST = "best";
-    private static final List<String> FILES =
-            List.of(Checkpoint.MODEL, Checkpoint.OPTIMIZER, Checkpoint.VOCAB);
+    private static final String TEMPORARY_PREFIX = ".tmp-ckpt-";
 
     private final Path runDir;
 
@@ -69,41 +64,39 @@ public final class CheckpointStore {
         Path temporary = null;
         try {
             checkFinite(gpt);
-            Files.createDirectories(runDir);
-            temporary = newTemporaryFolder(runDir, ".tmp-ckpt-");
+            temporary = AtomicFiles.newTemporaryFolder(runDir, TEMPORARY_PREFIX);
             writeSynced(temporary.resolve(Checkpoint.MODEL), gpt::saveParameters);
-            writeSynced(temporary.resolve(Checkpoint.OPTIMIZER), optimizer::save);
+            OptimizerState.write(temporary.resolve(Checkpoint.OPTIMIZER), gpt, optimizer);
             vocabulary.save(temporary.resolve(Checkpoint.VOCAB));
-            syncFile(temporary.resolve(Checkpoint.VOCAB));
 
             JsonObject state = new JsonObject();
             state.addProperty("format", FORMAT);
             state.addProperty("iter", iter);
             state.addProperty("best-val-loss", bestValLoss);
             state.add("config", config.toJson());
+            state.addProperty("optimizer-step", optimizer.stepCount());
             JsonObject hashes = new JsonObject();
-            for (String file : FILES) {
+            for (String file : files(FORMAT, optimizer.stepCount())) {
                 hashes.addProperty(file, sha256(temporary.resolve(file)));
             }
             state.add("sha256", hashes);
             byte[] json = new GsonBuilder().setPrettyPrinting().create().toJson(state).getBytes(StandardCharsets.UTF_8);
             writeSynced(temporary.resolve(Checkpoint.STATE), out -> out.write(json));
-            byte[] digest = (sha256(json) + "\n").getBytes(StandardCharsets.US_ASCII);
+            byte[] digest = (Sha256.of(json) + "\n").getBytes(StandardCharsets.US_ASCII);
             writeSynced(temporary.resolve(Checkpoint.STATE_DIGEST), out -> out.write(digest));
 
             Path target = freeName(String.format("ckpt-%07d", iter));
-            Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.moveFolder(temporary, target);
             temporary = null;
-            syncDirectory(runDir);
             pointLink(LATEST, target);
             if (isBest) {
                 pointLink(BEST, target);
             }
-            syncDirectory(runDir);
+            AtomicFiles.syncFolder(runDir);
             prune(config.keepCheckpoints());
             return target;
         } catch (IOException | RuntimeException e) {
-            deleteQuietly(temporary);
+            AtomicFiles.deleteQuietly(temporary);
             throw new CheckpointException(
                     "cannot save the checkpoint of iteration " + iter + " in " + runDir + ": " + JsonError.describe(e), e);
         }
@@ -136,13 +129,15 @@ public final class CheckpointStore {
         }
         try {
             int format = state.get("format").getAsInt();
-            if (format != (hasStateDigest ? FORMAT : FORMAT_WITHOUT_STATE_DIGEST)) {
-                throw new CheckpointException(hasStateDigest || format != FORMAT
-                        ? "checkpoint " + dir + " has format " + format + "; this jgpt reads formats 1 and " + FORMAT
+            boolean known = hasStateDigest ? format == FORMAT || format == FORMAT_WITH_OPTIMIZER_BIN : format == FORMAT_WITHOUT_STATE_DIGEST;
+            if (!known) {
+                throw new CheckpointException(hasStateDigest || format < FORMAT_WITH_OPTIMIZER_BIN || format > FORMAT
+                        ? "checkpoint " + dir + " has format " + format + "; this jgpt reads formats 1 to " + FORMAT
                         : "checkpoint " + dir + " is missing " + Checkpoint.STATE_DIGEST);
             }
+            long optimizerStep = format == FORMAT ? state.get("optimizer-step").getAsLong() : Checkpoint.IN_OPTIMIZER_BIN;
             JsonObject hashes = state.getAsJsonObject("sha256");
-            for (String file : FILES) {
+            for (String file : files(format, optimizerStep)) {
                 Path piece = dir.resolve(file);
                 if (!Files.isRegularFile(piece)) {
                     throw new CheckpointException("checkpoint " + dir + " is missing " + file);
@@ -157,12 +152,20 @@ public final class CheckpointStore {
             JsonElement best = state.get("best-val-loss");
             Float bestValLoss = best == null || best.isJsonNull() ? null : best.getAsFloat();
             Vocabulary vocabulary = Vocabulary.load(dir.resolve(Checkpoint.VOCAB));
-            return new Checkpoint(dir, state.get("iter").getAsInt(), bestValLoss, config, vocabulary);
+            return new Checkpoint(dir, state.get("iter").getAsInt(), bestValLoss, config, vocabulary, optimizerStep);
         } catch (CheckpointException e) {
             throw e;
         } catch (RuntimeException e) {
             throw new CheckpointException("checkpoint " + dir + " has an invalid state.json: " + JsonError.describe(e), e);
         }
+    }
+
+    /** The files whose SHA-256 state.json holds: the optimizer's only once it has taken a step. */
+    private static List<String> files(int format, long optimizerStep) {
+        if (format < FORMAT) {
+            return List.of(Checkpoint.MODEL, Checkpoint.LEGACY_OPTIMIZER, Checkpoint.VOCAB);
+        }
+        return optimizerStep > 0 ? List.of(Checkpoint.MODEL, Checkpoint.OPTIMIZER, Checkpoint.VOCAB) : List.of(Checkpoint.MODEL, Checkpoint.VOCAB);
     }
 
     /** The text of state.json, checked against state.sha256 where there is one. */
@@ -177,7 +180,7 @@ public final class CheckpointStore {
         } catch (IOException e) {
             throw new CheckpointException("checkpoint " + dir + " has no readable state.json: " + JsonError.describe(e), e);
         }
-        if (hasStateDigest && !expected.equals(sha256(state))) {
+        if (hasStateDigest && !expected.equals(Sha256.of(state))) {
             throw new CheckpointException("checkpoint " + dir + " is damaged: state.json or " + Checkpoint.STATE_DIGEST
                     + " is truncated or corrupt (the SHA-256 of state.json does not match)");
         }
@@ -222,21 +225,6 @@ public final class CheckpointStore {
     }
 
     /**
-     * A new temporary folder, made as any folder is (its mode from the umask), not 0700 as
-     * Files.createTempDirectory makes it: it becomes the checkpoint (or export) folder.
-     */
-    static Path newTemporaryFolder(Path parent, String prefix) throws IOException {
-        while (true) {
-            Path candidate = parent.resolve(prefix + Long.toHexString(ThreadLocalRandom.current().nextLong()));
-            try {
-                return Files.createDirectory(candidate);
-            } catch (FileAlreadyExistsException e) {
-                // a name already taken: draw another
-            }
-        }
-    }
-
-    /**
      * Deletes temporary folders of interrupted saves, and checkpoints that neither link names and
      * that are not among the {@code keep} newest ({@link TrainConfig#KEEP_ALL}: none).
      */
@@ -258,10 +246,10 @@ public final class CheckpointStore {
             if (name.startsWith("ckpt-")) {
                 boolean recent = keep == TrainConfig.KEEP_ALL || newer++ < keep;
                 if (!recent && !kept.contains(entry)) {
-                    deleteQuietly(entry);
+                    AtomicFiles.deleteQuietly(entry);
                 }
-            } else if (name.startsWith(".tmp-ckpt-")) {
-                deleteQuietly(entry);
+            } else if (name.startsWith(TEMPORARY_PREFIX)) {
+                AtomicFiles.deleteQuietly(entry);
             }
         }
     }
@@ -271,64 +259,20 @@ public final class CheckpointStore {
     }
 
     private static void writeSynced(Path file, Writer writer) throws IOException {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            OutputStream stream = Channels.newOutputStream(channel);
-            DataOutputStream out = new DataOutputStream(new BufferedOutputStream(stream, 1 << 16));
-            writer.write(out);
-            out.flush();
-            channel.force(true);
-        }
+        AtomicFiles.writeNew(file, out -> {
+            DataOutputStream data = new DataOutputStream(out);
+            writer.write(data);
+            data.flush();
+        });
     }
 
-    private static void syncFile(Path file) throws IOException {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            channel.force(true);
-        }
-    }
-
-    private static void syncDirectory(Path dir) throws IOException {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-            channel.force(true);
-        }
-    }
-
-    private static String sha256(byte[] bytes) {
+    private static String sha256(Path file) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    static String sha256(Path file) {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            java.nio.ByteBuffer buffer = ByteBuffer.allocate(1 << 16);
-            while (channel.read(buffer) > 0) {
-                buffer.flip();
-                digest.update(buffer);
-                buffer.clear();
-            }
-            return HexFormat.of().formatHex(digest.digest());
+            return Sha256.of(file);
         } catch (NoSuchFileException e) {
             throw new CheckpointException("missing checkpoint file " + file, e);
         } catch (IOException e) {
             throw new CheckpointException("cannot read " + file + ": " + e.getMessage(), e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static void deleteQuietly(Path path) {
-        if (path == null || !Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(path)) {
-            for (Path entry : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(entry);
-            }
-        } catch (IOException ignored) {
-            // Leftovers are pruned by the next save.
         }
     }
 }

@@ -1,4 +1,4 @@
-package dev.jgpt.train;
+package dev.jgpt.train.store;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -6,21 +6,32 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import dev.jgpt.model.Gpt;
-import dev.jgpt.train.optim.AdamW;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Random;
-import java.util.Set;
+import com.google.gson.JsonObject;
 import dev.jgpt.data.Corpora;
 import dev.jgpt.data.Corpus;
+import dev.jgpt.data.CorpusOptions;
+import dev.jgpt.data.Progress;
+import dev.jgpt.model.Gpt;
+import dev.jgpt.train.NoGrad;
+import dev.jgpt.train.TrainConfig;
+import dev.jgpt.train.Trainer;
+import dev.jgpt.train.TrainerTest;
+import dev.jgpt.train.optim.AdamW;
+import java.io.DataInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -67,7 +78,7 @@ class CheckpointStoreTest {
     void missingPieceIsRefusedByName() throws IOException {
         Files.delete(latest.resolve(Checkpoint.OPTIMIZER));
         CheckpointException error = assertThrows(CheckpointException.class, () -> CheckpointStore.open(dir, "latest"));
-        assertTrue(error.getMessage().endsWith("is missing optimizer.bin"), error.getMessage());
+        assertTrue(error.getMessage().endsWith("is missing optimizer.safetensors"), error.getMessage());
     }
 
     @Test
@@ -157,25 +168,86 @@ class CheckpointStoreTest {
     /** A checkpoint saved before state.sha256 and lr-decay-iters existed still loads, and decays over its max-iters. */
     @Test
     void formatOneCheckpointsLoadAndTheirBadValuesAreRefusedInOneLine() throws IOException {
-        Files.delete(latest.resolve(Checkpoint.STATE_DIGEST));
-        Path state = latest.resolve(Checkpoint.STATE);
+        Path old = copyOfFormatTwoCheckpoint(dir.resolve("old"));
+        Files.delete(old.resolve(Checkpoint.STATE_DIGEST));
+        Path state = old.resolve(Checkpoint.STATE);
         String text = Files.readString(state).replace("\"format\": 2", "\"format\": 1").replaceAll("\"lr-decay-iters\": \\d+,", "");
         Files.writeString(state, text);
-        Checkpoint legacy = CheckpointStore.open(dir, "latest");
+        Checkpoint legacy = CheckpointStore.open(old, "latest");
         assertEquals(legacy.config().maxIters(), legacy.config().lrDecayIters());
 
-        Files.writeString(state, text.replace("\"batch-size\": 8", "\"batch-size\": -1"));
-        CheckpointException negative = assertThrows(CheckpointException.class, () -> CheckpointStore.open(dir, "latest"));
+        Files.writeString(state, text.replace("\"batch-size\": 4", "\"batch-size\": -1"));
+        CheckpointException negative = assertThrows(CheckpointException.class, () -> CheckpointStore.open(old, "latest"));
         assertTrue(negative.getMessage().endsWith("has an invalid state.json: --batch-size must be > 0, got -1"), negative.getMessage());
 
         Files.writeString(state, text.replace("\"n-layer\": 1", "\"n-layer\": \"one\""));
-        CheckpointException word = assertThrows(CheckpointException.class, () -> CheckpointStore.open(dir, "latest"));
+        CheckpointException word = assertThrows(CheckpointException.class, () -> CheckpointStore.open(old, "latest"));
         assertEquals(1, word.getMessage().lines().count(), word.getMessage());
         assertTrue(word.getMessage().contains("has an invalid state.json: "), word.getMessage());
 
         Files.writeString(state, text.replace("\"format\": 1", "\"format\": 2"));
-        CheckpointException digestless = assertThrows(CheckpointException.class, () -> CheckpointStore.open(dir, "latest"));
+        CheckpointException digestless = assertThrows(CheckpointException.class, () -> CheckpointStore.open(old, "latest"));
         assertTrue(digestless.getMessage().endsWith("is missing state.sha256"), digestless.getMessage());
+    }
+
+    /**
+     * A checkpoint that jgpt wrote before format 3 (src/test/resources/checkpoint-format2: iteration
+     * 3 of a run on the built-in stories, its AdamW state in optimizer.bin) resumes: three more steps
+     * end at the weights the old jgpt reached at iteration 6, and the new checkpoints are format 3.
+     * It exports too.
+     */
+    @Test
+    void aCheckpointWithOptimizerBinResumesToTheWeightsTheOldJgptReached() throws IOException {
+        Path run = dir.resolve("old-run");
+        Path old = copyOfFormatTwoCheckpoint(run.resolve("ckpt-0000003"));
+        Files.createSymbolicLink(run.resolve("latest"), old.getFileName());
+        Checkpoint checkpoint = CheckpointStore.open(run, "latest");
+        assertEquals(3, checkpoint.iter());
+        JsonObject json = checkpoint.config().toJson();
+        json.addProperty("out-dir", run.toString());
+        TrainConfig config = TrainConfig.fromJson(json);
+        Corpus stories = Corpora.open(null, null, null, new CorpusOptions(dir, dir.resolve("prepared"), config.seed(), Progress.SILENT));
+        try (Trainer trainer = Trainer.resume(config, stories, checkpoint, TrainerTest.QUIET);
+                NDManager manager = NDManager.newBaseManager()) {
+            trainer.train();
+            Gpt reached = new Gpt(checkpoint.modelConfig());
+            reached.initialize(manager, DataType.FLOAT32, new Shape(1, config.blockSize()));
+            try (DataInputStream in = new DataInputStream(Files.newInputStream(FORMAT_TWO.resolve("iter6-model.params")))) {
+                reached.loadParameters(manager, in);
+            } catch (MalformedModelException e) {
+                throw new AssertionError(e);
+            }
+            List<float[]> expected = weights(reached);
+            List<float[]> actual = weights(trainer.model());
+            for (int i = 0; i < expected.size(); i++) {
+                for (int j = 0; j < expected.get(i).length; j++) {
+                    assertEquals(expected.get(i)[j], actual.get(i)[j], 1e-5, "parameter " + i + ", value " + j);
+                }
+            }
+        }
+        Checkpoint resumed = CheckpointStore.open(run, "latest");
+        assertEquals(6, resumed.iter());
+        assertTrue(Files.isRegularFile(resumed.dir().resolve(Checkpoint.OPTIMIZER)));
+        assertTrue(Files.notExists(resumed.dir().resolve("optimizer.bin")));
+
+        Path export = dir.resolve("export");
+        ExportFolder.write(CheckpointStore.open(copyOfFormatTwoCheckpoint(dir.resolve("old-again")), "latest"), export);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            assertEquals(2 * checkpoint.loadModel(manager).namedParameters().size(),
+                    Safetensors.read(export.resolve(ExportFolder.OPTIMIZER), manager).size());
+        }
+    }
+
+    private static final Path FORMAT_TWO = Path.of("src/test/resources/checkpoint-format2");
+
+    private static Path copyOfFormatTwoCheckpoint(Path target) throws IOException {
+        Files.createDirectories(target);
+        try (var files = Files.list(FORMAT_TWO.resolve("ckpt-0000003"))) {
+            for (Path file : files.toList()) {
+                Files.copy(file, target.resolve(file.getFileName()));
+            }
+        }
+        return target;
     }
 
     @Test

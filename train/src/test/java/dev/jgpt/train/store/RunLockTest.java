@@ -1,4 +1,4 @@
-package dev.jgpt.train;
+package dev.jgpt.train.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package dev.jgpt.train;
+package dev.jgpt.train.store;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -9,17 +9,15 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import dev.jgpt.data.AtomicFiles;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,27 +31,24 @@ import java.util.Map;
  * tensor at its offsets from the end of the header. DJL checks none of it beyond the JSON, so
  * {@link #checkHeader} does before anything is decoded: a damaged file is refused in one line.
  */
-final class Safetensors {
+public final class Safetensors {
 
     private static final long MAX_HEADER = 100L << 20; // the format's own limit is 100 MB
 
     private Safetensors() {}
 
     /** Writes {@code tensors} (F32), under their names, to {@code file}. */
-    static void write(Path file, Map<String, NDArray> tensors) throws IOException {
+    public static void write(Path file, Map<String, NDArray> tensors) throws IOException {
         NDList list = new NDList();
         for (Map.Entry<String, NDArray> tensor : tensors.entrySet()) {
             NDArray copy = tensor.getValue().duplicate(); // names belong to arrays: name a copy, not the parameter
             copy.setName(tensor.getKey());
             list.add(copy);
         }
-        try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            list.encode(out, NDList.Encoding.SAFETENSORS);
+        try {
+            AtomicFiles.writeNew(file, out -> list.encode(out, NDList.Encoding.SAFETENSORS));
         } finally {
             list.close();
-        }
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            channel.force(true);
         }
     }
 
@@ -64,7 +59,7 @@ final class Safetensors {
      *
      * @throws CheckpointException naming the file and the first problem found
      */
-    static Map<String, Shape> checkHeader(Path file) {
+    public static Map<String, Shape> checkHeader(Path file) {
         long fileSize;
         JsonObject header;
         long headerLength;
@@ -144,7 +139,7 @@ final class Safetensors {
     }
 
     /** Every tensor of a file {@link #checkHeader} accepted, by name, in {@code manager}. */
-    static Map<String, NDArray> read(Path file, NDManager manager) {
+    public static Map<String, NDArray> read(Path file, NDManager manager) {
         Map<String, NDArray> tensors = new LinkedHashMap<>();
         try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
             for (NDArray array : NDList.decode(manager, in)) {

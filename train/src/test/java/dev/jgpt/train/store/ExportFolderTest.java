@@ -1,4 +1,4 @@
-package dev.jgpt.train;
+package dev.jgpt.train.store;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -10,31 +10,35 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.jgpt.data.Corpora;
 import dev.jgpt.data.Corpus;
-import dev.jgpt.model.Gpt;
+import dev.jgpt.train.TrainConfig;
+import dev.jgpt.train.Trainer;
+import dev.jgpt.train.TrainerTest;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Export folders: what jgpt writes reads back as the same model; what is damaged is refused in one line. */
-class ExportFolderTest {
+public class ExportFolderTest {
 
-    static final Corpus TEXT = Corpora.fromText("tiny", "abc abd. bad cab.\n".repeat(40), null);
+    public static final Corpus TEXT = Corpora.fromText("tiny", "abc abd. bad cab.\n".repeat(40), null);
 
     @TempDir Path dir;
 
-    static TrainConfig tinyConfig(Path outDir, boolean nanoGpt) {
+    public static TrainConfig tinyConfig(Path outDir, boolean nanoGpt) {
         return new TrainConfig(
                 null, null, outDir.toString(), 2, 2, 8, 8, 4, 0f, nanoGpt ? "learned" : "sinusoidal", nanoGpt, nanoGpt, "gpt2", null,
                 3e-3f, 3e-4f, 1, 3, 0.1f, 0.9f, 0.99f, 1.0f, 1, 0, 2, 1, 3, 1337, "cpu", 3, TrainConfig.DEFAULT_MAX_NONFINITE_STEPS);
@@ -80,6 +84,27 @@ class ExportFolderTest {
             assertEquals(1, config.get("padding_idx").getAsInt());
             assertEquals(3, config.getAsJsonObject("training").get("optimizer_step").getAsInt());
             assertEquals("<pad>", json(export.resolve(ExportFolder.VOCAB)).getAsJsonArray().get(1).getAsString());
+        }
+    }
+
+    /** Export and checkpoint folders and their files get the umask's modes, as any new ones (0755 and 0644 under umask 022), not 0700. */
+    @Test
+    void exportsAndCheckpointsHaveTheModesOfAnyNewFolderAndFile() throws IOException {
+        Path export = trainAndExport(false);
+        Path folder = Files.createDirectory(dir.resolve("made-as-usual"));
+        Path file = Files.writeString(folder.resolve("file"), "x");
+        Path checkpoint = CheckpointStore.open(dir.resolve("run"), "latest").dir();
+        for (Path made : List.of(export, checkpoint)) {
+            assertEquals(Files.getPosixFilePermissions(folder), Files.getPosixFilePermissions(made), made.toString());
+            try (var files = Files.list(made)) {
+                for (Path inside : files.toList()) {
+                    assertEquals(Files.getPosixFilePermissions(file), Files.getPosixFilePermissions(inside), inside.toString());
+                }
+            }
+        }
+        try (var files = Files.list(export)) {
+            assertEquals(Set.of(ExportFolder.MODEL, ExportFolder.OPTIMIZER, ExportFolder.CONFIG, ExportFolder.VOCAB),
+                    files.map(f -> f.getFileName().toString()).collect(Collectors.toSet()), "no temporary file is left");
         }
     }
 

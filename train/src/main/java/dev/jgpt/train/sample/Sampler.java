@@ -1,4 +1,4 @@
-package dev.jgpt.train;
+package dev.jgpt.train.sample;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -7,6 +7,7 @@ import ai.djl.training.ParameterStore;
 import dev.jgpt.data.Vocabulary;
 import dev.jgpt.model.Gpt;
 import dev.jgpt.model.KvCache;
+import dev.jgpt.train.NoGrad;
 import java.util.Arrays;
 import java.util.Random;
 import java.util.function.IntConsumer;
@@ -114,7 +115,7 @@ public final class Sampler {
             NDArray input = scope.create(ids, new Shape(1, ids.length));
             NDArray logits =
                     cache != null
-                            ? gpt.logits(parameterStore, input, cache)
+                            ? gpt.nextLogits(parameterStore, input, cache)
                             : gpt.logits(parameterStore, input, false); // (1, T, V)
             float[] all = logits.toFloatArray(); // the last row is the next token's
             int vocab = (int) logits.getShape().get(2);

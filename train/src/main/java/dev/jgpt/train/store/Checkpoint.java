@@ -1,10 +1,11 @@
-package dev.jgpt.train;
+package dev.jgpt.train.store;
 
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDManager;
 import dev.jgpt.data.Vocabulary;
 import dev.jgpt.model.Gpt;
 import dev.jgpt.model.GptConfig;
+import dev.jgpt.train.TrainConfig;
 import dev.jgpt.train.optim.AdamW;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
@@ -17,12 +18,20 @@ import java.util.Objects;
 /**
  * One saved, verified checkpoint: where it is, how far the run got, and what it needs to go on.
  * {@link CheckpointStore#open} checks every file's SHA-256 before handing one out.
+ *
+ * @param optimizerStep the optimizer's step count as state.json records it, or {@link
+ *     #IN_OPTIMIZER_BIN} for a checkpoint before format 3
  */
-public record Checkpoint(Path dir, int iter, Float bestValLoss, TrainConfig config, Vocabulary vocabulary)
+public record Checkpoint(Path dir, int iter, Float bestValLoss, TrainConfig config, Vocabulary vocabulary, long optimizerStep)
         implements SavedModel {
 
-    static final String MODEL = "model.params";
-    static final String OPTIMIZER = "optimizer.bin";
+    public static final String MODEL = "model.params";
+    /** AdamW's moments (format 3 on; none before the first step): see {@link OptimizerState}. */
+    public static final String OPTIMIZER = OptimizerState.FILE;
+    /** AdamW's state in checkpoints of formats 1 and 2, still read. */
+    static final String LEGACY_OPTIMIZER = "optimizer.bin";
+    /** {@link #optimizerStep} of a checkpoint before format 3, whose optimizer.bin holds it. */
+    static final long IN_OPTIMIZER_BIN = -1;
     static final String VOCAB = "vocab.json";
     static final String STATE = "state.json";
     static final String STATE_DIGEST = "state.sha256";
@@ -54,11 +63,19 @@ public record Checkpoint(Path dir, int iter, Float bestValLoss, TrainConfig conf
 
     /** Restores the optimizer's moments and step count for {@code gpt}'s parameters. */
     public void loadOptimizer(AdamW optimizer, Gpt gpt) {
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(dir.resolve(OPTIMIZER)))) {
-            optimizer.load(new DataInputStream(in), gpt.getParameters());
+        boolean legacy = optimizerStep == IN_OPTIMIZER_BIN;
+        Path file = dir.resolve(legacy ? LEGACY_OPTIMIZER : OPTIMIZER);
+        try {
+            if (legacy) {
+                try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
+                    optimizer.load(new DataInputStream(in), gpt.getParameters());
+                }
+            } else {
+                OptimizerState.read(file, gpt, optimizer, optimizerStep);
+            }
         } catch (IOException | RuntimeException e) {
             throw new CheckpointException(
-                    "cannot load the optimizer state in " + dir.resolve(OPTIMIZER) + ": " + JsonError.describe(e), e);
+                    "cannot load the optimizer state in " + file + ": " + JsonError.describe(e), e);
         }
     }
 }

@@ -1,4 +1,4 @@
-package dev.jgpt.train;
+package dev.jgpt.train.store;
 
 /** A checkpoint that cannot be written or read as asked; the message names the path and the problem. */
 public class CheckpointException extends RuntimeException {

@@ -1,4 +1,4 @@
-package dev.jgpt.train;
+package dev.jgpt.train.sample;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

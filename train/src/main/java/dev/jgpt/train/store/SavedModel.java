@@ -1,4 +1,4 @@
-package dev.jgpt.train;
+package dev.jgpt.train.store;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;

@@ -1,4 +1,4 @@
-package dev.jgpt.train;
+package dev.jgpt.train.store;
 
 /** Gson's parse errors in a user's words. */
 public final class JsonError {

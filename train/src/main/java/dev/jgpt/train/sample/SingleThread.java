@@ -1,4 +1,4 @@
-package dev.jgpt.train;
+package dev.jgpt.train.sample;
 
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
