@@ -6,7 +6,8 @@
 #   bench/compare.sh --n-layer 6 --n-head 6 --n-embd 384 --block-size 256 --batch-size 8
 #
 # Needs python3-torch for the reference (apt-get install -y python3-torch libopenblas0-pthread)
-# and ../shared beside the repository. Model flags are passed to both.
+# and ../shared beside the repository. Model flags are passed to both. OpenBLAS's core type is set
+# where it misreads the CPU (bench/openblas-env.sh), and the fp32 ceiling is measured in the same run.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 shared="${JGPT_SHARED:-$root/../shared}"
@@ -14,6 +15,7 @@ data="$shared/data/tinyshakespeare.txt"
 iters="${BENCH_ITERS:-50}"
 sample="${BENCH_SAMPLE_TOKENS:-500}"
 [[ -f "$data" ]] || { echo "compare.sh: $data not found (set JGPT_SHARED)" >&2; exit 1; }
+source "$root/bench/openblas-env.sh"
 
 echo "jgpt bench ($iters timed steps, $sample sampled tokens)..." >&2
 jgpt_json="$("$root/jgpt" bench --data "$data" --iters "$iters" --sample-tokens "$sample" "$@" | tail -n 1)"
@@ -21,9 +23,12 @@ echo "reference_gpt.py ($((iters + 10)) steps)..." >&2
 ref_json="$(cd "$shared/bench" && OPENBLAS_NUM_THREADS=1 /usr/bin/python3 reference_gpt.py --data "$data" \
   --max-iters "$((iters + 10))" --eval-interval 0 --sample-tokens "$sample" "$@" | tail -n 1)"
 
-/usr/bin/python3 - "$jgpt_json" "$ref_json" <<'PY'
+echo "peak_gflops.py (the fp32 matmul ceiling, 2 threads)..." >&2
+peak_json="$(OPENBLAS_NUM_THREADS=2 /usr/bin/python3 "$shared/bench/peak_gflops.py" | tail -n 1)"
+
+/usr/bin/python3 - "$jgpt_json" "$ref_json" "$peak_json" <<'PY'
 import json, sys
-j, r = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+j, r, peak = (json.loads(a) for a in sys.argv[1:4])
 rows = [("ms per training iteration", "median_ms_per_iter"), ("tokens/s (training)", "tokens_per_s"),
         ("achieved GFLOP/s", "achieved_gflops"), ("sampling tokens/s", "sample_tokens_per_s")]
 print(f"{'':28}{'jgpt':>12}{'reference':>12}{'jgpt/ref':>10}")
@@ -31,5 +36,9 @@ for name, key in rows:
     a, b = j.get(key), r.get(key)
     ratio = f"{a / b:.2f}" if a and b else "-"
     print(f"{name:28}{a if a is not None else '-':>12}{b if b is not None else '-':>12}{ratio:>10}")
-print(json.dumps({"jgpt": j, "reference": r, "ms_ratio": round(j["median_ms_per_iter"] / r["median_ms_per_iter"], 3)}))
+ceiling = peak["peak_gflops"]
+print(f"{'% of the fp32 ceiling':28}{100 * j['achieved_gflops'] / ceiling:>11.0f}%{100 * r['achieved_gflops'] / ceiling:>11.0f}%"
+      f"   (ceiling {ceiling} GFLOP/s)")
+print(json.dumps({"jgpt": j, "reference": r, "peak_gflops": ceiling,
+                  "ms_ratio": round(j["median_ms_per_iter"] / r["median_ms_per_iter"], 3)}))
 PY
