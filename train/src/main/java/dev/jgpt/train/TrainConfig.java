@@ -118,6 +118,9 @@ public record TrainConfig(
         if (!(ropeBase > 0 && Double.isFinite(ropeBase))) {
             throw new IllegalArgumentException("--rope-base must be a finite number > 0, got " + ropeBase);
         }
+        if (!"rope".equals(positions) && ropeBase != GptConfig.DEFAULT_ROPE_BASE) {
+            throw new IllegalArgumentException("--rope-base " + ropeBase + " is for --positions rope, not " + positions);
+        }
         if ("rope".equals(positions) && (nEmbd / nHead) % 2 != 0) {
             throw new IllegalArgumentException("--positions rope needs an even head size, got --n-embd / --n-head = "
                     + nEmbd + " / " + nHead + " = " + nEmbd / nHead);

@@ -325,6 +325,8 @@ class JgptCliTest {
                 "--positions rope needs an even head size, got --n-embd / --n-head = 12 / 4 = 3");
         assertUserError(jgpt("train", "--positions", "rotary", "--out-dir", dir.resolve("x").toString()),
                 "--positions must be sinusoidal, learned or rope, got rotary");
+        assertUserError(jgpt("train", "--rope-base", "500", "--out-dir", dir.resolve("x").toString()),
+                "--rope-base 500.0 is for --positions rope, not sinusoidal");
         Run train = jgpt(concat(tiny, "--rope-base", "500", "--max-iters", "6"));
         assertEquals(0, train.exitCode(), train.err());
         assertUserError(jgpt(concat(tiny, "--resume", "--rope-base", "1000", "--max-iters", "8")),
