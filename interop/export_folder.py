@@ -98,9 +98,12 @@ def write_json(path, value):
 
 
 def architecture(n_layer, n_head, n_embd, block_size, vocab_size, dropout, positions, tie_weights,
-                 scale_embedding, padding_idx):
-    """The architecture keys of config.json."""
-    return {"format": "jgpt-export-1", "n_layer": n_layer, "n_head": n_head, "n_embd": n_embd,
-            "block_size": block_size, "vocab_size": vocab_size, "bias": True, "dropout": dropout,
-            "positions": positions, "tie_weights": tie_weights, "scale_embedding": scale_embedding,
-            "padding_idx": padding_idx, "layer_norm_eps": 1e-5, "activation": "gelu"}
+                 scale_embedding, padding_idx, rope_base=None):
+    """The architecture keys of config.json; rope_base only with positions "rope"."""
+    config = {"format": "jgpt-export-1", "n_layer": n_layer, "n_head": n_head, "n_embd": n_embd,
+              "block_size": block_size, "vocab_size": vocab_size, "bias": True, "dropout": dropout,
+              "positions": positions, "tie_weights": tie_weights, "scale_embedding": scale_embedding,
+              "padding_idx": padding_idx, "layer_norm_eps": 1e-5, "activation": "gelu"}
+    if positions == "rope":
+        config["rope_base"] = 10000.0 if rope_base is None else rope_base
+    return config

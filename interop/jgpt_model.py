@@ -28,6 +28,21 @@ def sinusoidal_table(block_size, n_embd):
     return table.to(torch.float32)
 
 
+def rotary_angles(block_size, head_size, base):
+    """cos and sin of theta[pos, j] = pos * base^(-2j/head_size), j < head_size/2, (block_size, head_size/2),
+    in float64 then float32."""
+    pos = torch.arange(block_size, dtype=torch.float64).unsqueeze(1)
+    j = torch.arange(head_size // 2, dtype=torch.float64)
+    theta = pos * torch.pow(torch.tensor(float(base), dtype=torch.float64), -2.0 * j / head_size)
+    return torch.cos(theta).to(torch.float32), torch.sin(theta).to(torch.float32)
+
+
+def rotate_half(x, cos, sin):
+    """x (B, nh, T, hs) rotated, GPT-NeoX / Llama style: dimension j pairs with j + hs/2."""
+    x1, x2 = x.chunk(2, dim=-1)
+    return torch.cat((x1 * cos - x2 * sin, x2 * cos + x1 * sin), dim=-1)
+
+
 class Block(nn.Module):
     def __init__(self, c):
         super().__init__()
@@ -43,18 +58,20 @@ class Block(nn.Module):
         self.mlp.c_proj = nn.Linear(4 * d, d)
         self.drop = nn.Dropout(c.get("dropout", 0.0))
 
-    def attention(self, x):
+    def attention(self, x, rotary):
         b, t, d = x.shape
         q, k, v = self.attn.c_attn(x).split(d, dim=2)
         q, k, v = (z.view(b, t, self.n_head, d // self.n_head).transpose(1, 2) for z in (q, k, v))  # (B, nh, T, hs)
+        if rotary is not None:  # rotary positions: queries and keys turned by their position's angles
+            q, k = rotate_half(q, *rotary), rotate_half(k, *rotary)
         scores = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(d // self.n_head))
         causal = torch.ones(t, t, dtype=torch.bool, device=x.device).tril()
         weights = self.drop(scores.masked_fill(~causal, float("-inf")).softmax(-1))
         y = (weights @ v).transpose(1, 2).reshape(b, t, d)
         return self.drop(self.attn.c_proj(y))
 
-    def forward(self, x):
-        x = x + self.attention(self.ln_1(x))
+    def forward(self, x, rotary=None):
+        x = x + self.attention(self.ln_1(x), rotary)
         return x + self.drop(self.mlp.c_proj(F.gelu(self.mlp.c_fc(self.ln_2(x)))))  # exact (erf) GELU
 
 
@@ -69,6 +86,10 @@ class JgptGPT(nn.Module):
         self.transformer.wte = nn.Embedding(v, d, padding_idx=self.padding_idx)
         if c["positions"] == "learned":
             self.transformer.wpe = nn.Embedding(c["block_size"], d)
+        elif c["positions"] == "rope":  # nothing added to the embedding: attention rotates queries and keys
+            cos, sin = rotary_angles(c["block_size"], d // c["n_head"], c.get("rope_base", 10000.0))
+            self.register_buffer("rope_cos", cos, persistent=False)
+            self.register_buffer("rope_sin", sin, persistent=False)
         else:
             self.register_buffer("pe", sinusoidal_table(c["block_size"], d), persistent=False)
         self.drop = nn.Dropout(c.get("dropout", 0.0))
@@ -80,10 +101,16 @@ class JgptGPT(nn.Module):
 
     def forward(self, idx, targets=None):
         t = idx.shape[1]
-        pos = self.transformer.wpe.weight[:t] if hasattr(self.transformer, "wpe") else self.pe[:t]
+        rotary = None
+        if hasattr(self.transformer, "wpe"):
+            pos = self.transformer.wpe.weight[:t]
+        elif hasattr(self, "rope_cos"):
+            pos, rotary = 0.0, (self.rope_cos[:t], self.rope_sin[:t])
+        else:
+            pos = self.pe[:t]
         x = self.drop(self.transformer.wte(idx) * self.scale + pos)  # (B, T, C)
         for block in self.transformer.h:
-            x = block(x)
+            x = block(x, rotary)
         hidden = self.transformer.ln_f(x)
         if self.config["tie_weights"] and self.config["scale_embedding"]:
             hidden = hidden / self.scale  # a tied head on a scaled embedding divides by sqrt(C)

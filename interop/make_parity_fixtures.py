@@ -4,11 +4,14 @@
   train/src/test/resources/parity/torch_default/   jgpt's default architecture (sinusoidal positions,
       untied head, token embedding scaled by sqrt(n_embd), padding id 1)
   train/src/test/resources/parity/torch_nanogpt/   nanoGPT's (learned positions, tied, unscaled, no padding id)
+  train/src/test/resources/parity/torch_rope/      rotary positions, base 10000, otherwise the default
+  train/src/test/resources/parity/torch_rope_tied/ rotary positions, base 500, tied, unscaled, no padding id
       each: an export folder (config.json, vocab.json, model.safetensors with random weights, every
       parameter non-trivial) and expected.json: input ids (2, 8), targets, the logits and loss PyTorch computed
   train/src/test/resources/parity/lockstep/        an export folder of the default architecture, and
       lockstep.json: 20 batches, the learning rate of each step, the AdamW settings, PyTorch's loss at
       each step; final.safetensors: the weights after 20 torch.optim.AdamW steps with clip_grad_norm_
+  train/src/test/resources/parity/lockstep_rope/   the same with rotary positions (base 10000)
 
   /usr/bin/python3 interop/make_parity_fixtures.py [--seed 1234]
 
@@ -113,14 +116,14 @@ def train(model, batches, lrs, settings, mutant=None):
     return losses, norms
 
 
-def lockstep(config, tokens, generator, steps=20):
+def lockstep(config, tokens, generator, fixture="lockstep", steps=20):
     model = JgptGPT(config)
     randomize(model, generator)
     with torch.no_grad():  # start from a trainable scale, as after init
         for name, p in model.named_parameters():
             if not name.endswith("ln_1.weight") and not name.endswith("ln_2.weight") and not name.endswith("ln_f.weight"):
                 p.mul_(0.1)
-    folder = os.path.join(OUT, "lockstep")
+    folder = os.path.join(OUT, fixture)
     export(model, config, tokens, folder)
     initial = {k: v.clone() for k, v in model.state_dict().items()}
     b, t, v = 4, config["block_size"], config["vocab_size"]
@@ -133,7 +136,7 @@ def lockstep(config, tokens, generator, steps=20):
     write_json(os.path.join(folder, "lockstep.json"), dict(settings, batches=[x.tolist() for x in batches], lrs=lrs,
                                                            losses=losses, grad_norms=norms, torch=torch.__version__))
     moved = max((state[k] - initial[k]).abs().max().item() for k in state)
-    print(f"lockstep: losses {losses[0]:.4f} -> {losses[-1]:.4f}, gradient norms {min(norms):.2f}..{max(norms):.2f}"
+    print(f"{fixture}: losses {losses[0]:.4f} -> {losses[-1]:.4f}, gradient norms {min(norms):.2f}..{max(norms):.2f}"
           f" (clipped at {settings['grad_clip']}), largest weight change {moved:.4f}")
     # How far one wrong rule moves the weights: what the Java test's tolerance must stay well below.
     for mutant in ("no clipping", "decay on 1-D parameters", "eps 1e-6", "beta2 0.999", "schedule one step late"):
@@ -162,6 +165,14 @@ def main():
     check_against_nanogpt(model, ids, logits)
     lockstep(architecture(**dict(shape, n_embd=16, block_size=16), positions="sinusoidal", tie_weights=False,
                           scale_embedding=True, padding_idx=1), jgpt_tokens, generator)
+    # Rotary positions, made after the others so that those stay as they were.
+    rope = architecture(**shape, positions="rope", tie_weights=False, scale_embedding=True, padding_idx=1)
+    forward_fixture("torch_rope", rope, jgpt_tokens, generator, ids, targets)
+    rope_tied = architecture(**shape, positions="rope", tie_weights=True, scale_embedding=False, padding_idx=None,
+                             rope_base=500.0)
+    forward_fixture("torch_rope_tied", rope_tied, list("\n !,.abcdef"), generator, ids, targets)
+    lockstep(architecture(**dict(shape, n_embd=16, block_size=16), positions="rope", tie_weights=False,
+                          scale_embedding=True, padding_idx=1), jgpt_tokens, generator, fixture="lockstep_rope")
 
 
 if __name__ == "__main__":

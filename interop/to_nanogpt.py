@@ -38,7 +38,8 @@ def parse():
 def check_representable(config):
     wrong = []
     if config.get("positions") != "learned":
-        wrong.append(("sinusoidal positions", "--positions learned"))
+        kind = "rotary positions, which nanoGPT does not have" if config.get("positions") == "rope" else "sinusoidal positions"
+        wrong.append((kind, "--positions learned"))
     if not config.get("tie_weights"):
         wrong.append(("an untied output head", "--tie-weights"))
     if config.get("scale_embedding"):

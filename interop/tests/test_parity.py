@@ -1,11 +1,13 @@
 """PyTorch against numbers jgpt computed: models jgpt trained and exported
 (train/src/test/resources/parity/jgpt_*, kept true to jgpt by JgptMadeFixtureTest) give jgpt's
-logits and loss in interop/jgpt_model.py, the README's description of the model in PyTorch; the
-converters round-trip and refuse what they cannot represent. Skips without PyTorch.
+logits and loss in interop/jgpt_model.py, the README's description of the model in PyTorch, and
+RoPE models in a plain forward written from the formula (docs/positions.md); the converters
+round-trip and refuse what they cannot represent. Skips without PyTorch.
 
   python3 -m unittest discover -s interop/tests -v
 """
 import json
+import math
 import os
 import pickle
 import shutil
@@ -16,6 +18,7 @@ import unittest
 
 try:
     import torch
+    import torch.nn.functional as F
 except ImportError:
     raise unittest.SkipTest("PyTorch is not installed: the Python parity tests need it (apt-get install python3-torch)")
 
@@ -25,7 +28,7 @@ ROOT = os.path.dirname(INTEROP)
 FIXTURES = os.path.join(ROOT, "train", "src", "test", "resources", "parity")
 NANOGPT = os.path.join(ROOT, "..", "shared", "nanogpt")
 sys.path.insert(0, INTEROP)
-from export_folder import read_safetensors, write_safetensors  # noqa: E402
+from export_folder import read_safetensors, write_safetensors  # noqa: E402  (file reading only in plain_forward)
 from jgpt_model import load_export  # noqa: E402
 
 TOLERANCE = 1e-5
@@ -54,6 +57,131 @@ class JgptMadeModels(unittest.TestCase):
     def test_nanogpt_architecture_gives_jgpts_logits_and_loss(self):
         self.check("jgpt_nanogpt")
 
+    def test_rotary_positions_give_jgpts_logits_and_loss(self):
+        self.check("jgpt_rope")
+        self.check("jgpt_rope_tied")
+
+
+ROPE_LOSS_TOLERANCE = 2e-4  # what the rotary acceptance asks of a plain forward
+
+
+def turns(t, head_size, base):
+    """e^(i theta) for theta[pos, j] = pos * base^(-2j/head_size), pos < t, j < head_size/2."""
+    pos = torch.arange(t, dtype=torch.float64)[:, None]
+    inverse_wavelength = base ** (-2.0 * torch.arange(head_size // 2, dtype=torch.float64) / head_size)
+    theta = pos * inverse_wavelength[None, :]
+    return torch.polar(torch.ones_like(theta), theta).to(torch.complex64)
+
+
+def rotate(z, turn):
+    """(B, nh, T, hs): the pair (z[j], z[j + hs/2]) read as the complex number z[j] + i z[j + hs/2], times e^(i theta)."""
+    half = z.shape[-1] // 2
+    turned = torch.complex(z[..., :half].contiguous(), z[..., half:].contiguous()) * turn
+    return torch.cat((turned.real, turned.imag), dim=-1)
+
+
+def plain_forward(folder, ids, rotation=rotate):
+    """Logits (B, T, vocab) of the RoPE model in an export folder, written out step by step."""
+    with open(os.path.join(folder, "config.json")) as f:
+        c = json.load(f)
+    assert c["positions"] == "rope"
+    w = read_safetensors(os.path.join(folder, "model.safetensors"))
+    d, nh = c["n_embd"], c["n_head"]
+    hs = d // nh
+    b, t = ids.shape
+    scale = math.sqrt(d) if c["scale_embedding"] else 1.0
+    turn = turns(t, hs, c["rope_base"])
+    x = w["transformer.wte.weight"][ids] * scale  # no position vector is added
+    causal = torch.ones(t, t, dtype=torch.bool).triu(1)
+
+    def norm(z, name):
+        return F.layer_norm(z, (d,), w[name + ".weight"], w[name + ".bias"], 1e-5)
+
+    def linear(z, name):
+        return z @ w[name + ".weight"].T + w[name + ".bias"]
+
+    for layer in range(c["n_layer"]):
+        p = f"transformer.h.{layer}."
+        q, k, v = linear(norm(x, p + "ln_1"), p + "attn.c_attn").split(d, dim=-1)
+        q, k, v = (z.reshape(b, t, nh, hs).permute(0, 2, 1, 3) for z in (q, k, v))
+        q, k = rotation(q, turn), rotation(k, turn)
+        scores = (q @ k.transpose(-1, -2)) / math.sqrt(hs)
+        weights = scores.masked_fill(causal, float("-inf")).softmax(dim=-1)
+        y = (weights @ v).permute(0, 2, 1, 3).reshape(b, t, d)
+        x = x + linear(y, p + "attn.c_proj")
+        x = x + linear(F.gelu(linear(norm(x, p + "ln_2"), p + "mlp.c_fc")), p + "mlp.c_proj")
+    hidden = norm(x, "transformer.ln_f")
+    if c["tie_weights"]:
+        return (hidden / scale) @ w["transformer.wte.weight"].T
+    return hidden @ w["lm_head.weight"].T
+
+
+def plain_loss(logits, targets, padding_idx):
+    counted = targets >= 0
+    if padding_idx is not None:
+        counted &= targets != padding_idx
+    losses = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.clamp(min=0).reshape(-1), reduction="none")
+    return float((losses * counted.reshape(-1)).sum() / counted.sum())
+
+
+class RopeFromTheFormula(unittest.TestCase):
+    """Rotary positions checked independently: plain_forward, written from the convention alone
+    (GPT-NeoX / Llama "rotate half": dimension j pairs with j + head_size/2 and turns by
+    position * base^(-2j/head_size)) and sharing no model code with jgpt_model.py, gives the logits
+    and loss jgpt computed for the RoPE models it exported: the default base with an untied head,
+    and base 500 with a tied head (both with jgpt's default token embedding, scaled by sqrt(n_embd))."""
+
+    def check(self, name, base):
+        folder = os.path.join(FIXTURES, name)
+        with open(os.path.join(folder, "config.json")) as f:
+            config = json.load(f)
+        self.assertEqual(("rope", base), (config["positions"], config["rope_base"]))
+        with open(os.path.join(folder, "expected.json")) as f:
+            want = json.load(f)
+        ids, targets = torch.tensor(want["ids"]), torch.tensor(want["targets"])
+        with torch.no_grad():
+            logits = plain_forward(folder, ids)
+            port, _ = load_export(folder)[0](ids, targets)
+        diff = (logits.reshape(-1) - torch.tensor(want["logits"])).abs().max().item()
+        self.assertLessEqual(diff, TOLERANCE, f"{name}: largest logit difference from jgpt {diff:.2e}")
+        self.assertAlmostEqual(want["loss"], plain_loss(logits, targets, config["padding_idx"]), delta=ROPE_LOSS_TOLERANCE)
+        self.assertLessEqual((port - logits).abs().max().item(), TOLERANCE, f"{name}: jgpt_model.py differs")
+
+    def test_default_base_untied_head_gives_jgpts_logits_and_loss(self):
+        self.check("jgpt_rope", 10000.0)
+
+    def test_base_500_tied_head_gives_jgpts_logits_and_loss(self):
+        self.check("jgpt_rope_tied", 500.0)
+
+    def test_pytorch_made_rope_models_follow_the_formula_too(self):
+        """Random weights of 0.3 (PyTorchParityTest checks jgpt against these logits): the positions matter."""
+        self.check("torch_rope", 10000.0)
+        self.check("torch_rope_tied", 500.0)
+
+    def test_a_wrong_pairing_would_show(self):
+        """Pairing neighbours (2j, 2j+1), the GPT-J convention, gives other logits: the check can fail."""
+        folder = os.path.join(FIXTURES, "torch_rope")
+        with open(os.path.join(folder, "expected.json")) as f:
+            want = json.load(f)
+
+        def interleaved(z, turn):
+            pairs = torch.view_as_complex(z.reshape(*z.shape[:-1], -1, 2).contiguous()) * turn
+            return torch.view_as_real(pairs).reshape(z.shape)
+        with torch.no_grad():
+            logits = plain_forward(folder, torch.tensor(want["ids"]), interleaved)
+        self.assertGreater((logits.reshape(-1) - torch.tensor(want["logits"])).abs().max().item(), 1e-3)
+
+    def test_to_nanogpt_refuses_a_rope_run_in_one_line(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            p = subprocess.run([sys.executable, os.path.join(INTEROP, "to_nanogpt.py"), "--export",
+                                os.path.join(FIXTURES, "jgpt_rope_tied"), "--out", tmp], capture_output=True, text=True)
+        self.assertEqual(1, p.returncode)
+        lines = p.stderr.strip().splitlines()
+        self.assertEqual(1, len(lines), p.stderr)
+        self.assertTrue(lines[0].startswith("to_nanogpt: nanoGPT cannot represent this model (rotary positions, which nanoGPT"
+                                            " does not have, "), lines[0])
+        self.assertTrue(lines[0].endswith("train it with --positions learned --no-scale-embedding to make it representable"),
+                        lines[0])
 
 class Converters(unittest.TestCase):
 

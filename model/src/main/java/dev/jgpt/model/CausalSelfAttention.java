@@ -60,17 +60,20 @@ final class CausalSelfAttention extends AbstractBlock {
     }
 
     /**
-     * Attention for x (B, T, C), the scores multiplied by {@code scale}. With a cache, x holds only
-     * the new positions: their keys and values are appended to the layer's cache and the queries
-     * attend to all cached positions.
+     * Attention for x (B, T, C), the scores multiplied by {@code scale}. With a rotation (rotary
+     * positions), queries and keys are rotated for x's positions first. With a cache, x holds only
+     * the new positions: their (rotated) keys and values are appended to the layer's cache and the
+     * queries attend to all cached positions.
      */
-    NDArray attend(ParameterStore parameterStore, NDArray x, NDArray scale, KvCache cache, int layer, boolean training) {
+    NDArray attend(
+            ParameterStore parameterStore, NDArray x, NDArray scale, RotaryPositions.Rotation rotation, KvCache cache, int layer,
+            boolean training) {
         Shape shape = x.getShape(); // (B, T, C)
         long batch = shape.get(0);
         long time = shape.get(1);
         long channels = shape.get(2);
 
-        NDList heads = heads(parameterStore, x, training);
+        NDList heads = heads(parameterStore, x, rotation, training);
         NDArray q = heads.get(0); // (B, nh, T, hs)
         NDArray kT = heads.get(1); // (B, nh, hs, T)
         NDArray v = heads.get(2); // (B, nh, T, hs)
@@ -98,23 +101,37 @@ final class CausalSelfAttention extends AbstractBlock {
      * position i takes from each position up to it. For looking at them (jgpt attention); training
      * and sampling never compute them apart from {@link #attend}.
      */
-    NDArray weights(ParameterStore parameterStore, NDArray x, NDArray scale) {
-        NDList heads = heads(parameterStore, x, false);
+    NDArray weights(ParameterStore parameterStore, NDArray x, NDArray scale, RotaryPositions.Rotation rotation) {
+        NDList heads = heads(parameterStore, x, rotation, false);
         return weights(heads.get(0), heads.get(1), scale, 0);
     }
 
-    /** Queries (B, nh, T, hs), transposed keys (B, nh, hs, T) and values (B, nh, T, hs) of x (B, T, C). */
-    private NDList heads(ParameterStore parameterStore, NDArray x, boolean training) {
+    /**
+     * Queries (B, nh, T, hs), transposed keys (B, nh, hs, T) and values (B, nh, T, hs) of x (B, T,
+     * C), queries and keys rotated when there is a rotation.
+     */
+    private NDList heads(ParameterStore parameterStore, NDArray x, RotaryPositions.Rotation rotation, boolean training) {
         Shape shape = x.getShape();
         long batch = shape.get(0);
         long time = shape.get(1);
         NDArray qkvOut = qkv.forward(parameterStore, new NDList(x), training).singletonOrThrow(); // (B, T, 3C)
         if (time == 1) { // one new position (sampling): a reshape alone puts the heads first
             NDList qkvHeads = qkvOut.reshape(batch, 3L * nHead, 1, headSize).split(3, 1);
-            return new NDList(qkvHeads.get(0), qkvHeads.get(1).reshape(batch, nHead, headSize, 1), qkvHeads.get(2));
+            NDArray q = qkvHeads.get(0);
+            NDArray k = qkvHeads.get(1);
+            if (rotation != null) {
+                q = rotation.rotate(q);
+                k = rotation.rotate(k);
+            }
+            return new NDList(q, k.reshape(batch, nHead, headSize, 1), qkvHeads.get(2));
         }
         NDList qkvParts = qkvOut.split(3, 2);
         Shape heads = new Shape(batch, time, nHead, headSize);
+        if (rotation != null) {
+            NDArray q = rotation.rotate(qkvParts.get(0).reshape(heads).transpose(0, 2, 1, 3));
+            NDArray k = rotation.rotate(qkvParts.get(1).reshape(heads).transpose(0, 2, 1, 3));
+            return new NDList(q, k.transpose(0, 1, 3, 2), qkvParts.get(2).reshape(heads).transpose(0, 2, 1, 3));
+        }
         return new NDList(
                 qkvParts.get(0).reshape(heads).transpose(0, 2, 1, 3),
                 qkvParts.get(1).reshape(heads).transpose(0, 2, 3, 1),

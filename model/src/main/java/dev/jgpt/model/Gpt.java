@@ -41,6 +41,7 @@ public class Gpt extends AbstractBlock {
 
     private final GptConfig config;
     private final TransformerEmbedding embedding;
+    private final RotaryPositions rotary; // null unless positions are rotary
     private final List<TransformerBlock> blocks = new ArrayList<>();
     private final LayerNorm lnF;
     private final Linear head;
@@ -51,9 +52,12 @@ public class Gpt extends AbstractBlock {
         TokenEmbedding token =
                 new TokenEmbedding(config.vocabSize(), config.nEmbd(), config.paddingIdx(), config.scaleEmbedding());
         PositionTable positions =
-                config.positions() == GptConfig.Positions.LEARNED
-                        ? new LearnedPositionalEmbedding(config.blockSize(), config.nEmbd())
-                        : new SinusoidalPositionalEncoding(config.blockSize(), config.nEmbd());
+                switch (config.positions()) {
+                    case LEARNED -> new LearnedPositionalEmbedding(config.blockSize(), config.nEmbd());
+                    case SINUSOIDAL -> new SinusoidalPositionalEncoding(config.blockSize(), config.nEmbd());
+                    case ROPE -> null; // attention rotates queries and keys instead
+                };
+        rotary = config.positions() == GptConfig.Positions.ROPE ? new RotaryPositions(config) : null;
         embedding = addChildBlock("embedding", new TransformerEmbedding(token, positions, config.dropout()));
         for (int i = 0; i < config.nLayer(); i++) {
             blocks.add(addChildBlock("block" + i, new TransformerBlock(config)));
@@ -107,11 +111,12 @@ public class Gpt extends AbstractBlock {
     public NDList attentionWeights(ParameterStore parameterStore, NDArray tokens) {
         NDArray x = embedding.forward(parameterStore, tokens, 0, false); // (B, T, C)
         NDArray attentionScale = CausalSelfAttention.scale(x, config.headSize());
+        RotaryPositions.Rotation rotation = rotation(tokens, x, 0);
         NDList weights = new NDList(blocks.size());
         for (int layer = 0; layer < blocks.size(); layer++) {
             TransformerBlock block = blocks.get(layer);
-            weights.add(block.attentionWeights(parameterStore, x, attentionScale));
-            x = block.forward(parameterStore, x, attentionScale, null, layer, false);
+            weights.add(block.attentionWeights(parameterStore, x, attentionScale, rotation));
+            x = block.forward(parameterStore, x, attentionScale, rotation, null, layer, false);
         }
         return weights;
     }
@@ -130,8 +135,9 @@ public class Gpt extends AbstractBlock {
         int start = cache == null ? 0 : cache.length();
         NDArray x = embedding.forward(parameterStore, tokens, start, training); // (B, T, C)
         NDArray attentionScale = CausalSelfAttention.scale(x, config.headSize());
+        RotaryPositions.Rotation rotation = rotation(tokens, x, start);
         for (int layer = 0; layer < blocks.size(); layer++) {
-            x = blocks.get(layer).forward(parameterStore, x, attentionScale, cache, layer, training);
+            x = blocks.get(layer).forward(parameterStore, x, attentionScale, rotation, cache, layer, training);
         }
         NDArray hidden = lnF.forward(parameterStore, new NDList(x), training).singletonOrThrow();
         if (head != null) {
@@ -150,9 +156,17 @@ public class Gpt extends AbstractBlock {
         return scaled.getNDArrayInternal().linear(scaled, weight, null).singletonOrThrow(); // (B, T, vocab)
     }
 
+    /** The rotation of the positions of tokens (B, T) from {@code start}, for every layer; null without rotary positions. */
+    private RotaryPositions.Rotation rotation(NDArray tokens, NDArray x, int start) {
+        return rotary == null ? null : rotary.rotation(tokens, x, start);
+    }
+
     /** {@inheritDoc} */
     @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        if (rotary != null) {
+            rotary.initialize(manager);
+        }
         embedding.initialize(manager, dataType, inputShapes);
         Shape[] hidden = embedding.getOutputShapes(inputShapes);
         for (TransformerBlock block : blocks) {
@@ -209,7 +223,7 @@ public class Gpt extends AbstractBlock {
         return config;
     }
 
-    /** Returns the number of trainable and frozen parameters (the sinusoidal table is none). */
+    /** Returns the number of trainable and frozen parameters (the sinusoidal and rotary tables are none). */
     public long parameterCount() {
         long count = 0;
         for (Parameter parameter : getParameters().values()) {

@@ -12,11 +12,12 @@ import dev.jgpt.model.embedding.TokenEmbedding;
  * @param nHead attention heads per block; must divide nEmbd
  * @param nEmbd width of the residual stream
  * @param dropout dropout rate in [0, 1), active only in training
- * @param positions sinusoidal (fixed) or learned position table
+ * @param positions sinusoidal (fixed) or learned position table, or rotary positions in attention
  * @param tieWeights whether the output head reuses the token embedding's weight
  * @param scaleEmbedding whether the token embedding's output is multiplied by sqrt(nEmbd)
  * @param paddingIdx the id whose embedding row stays zero and gets no gradient, or null for none
  * @param init how new weights are drawn (loaded weights ignore it)
+ * @param ropeBase the base of rotary positions' angles (see {@link Positions#ROPE}); other kinds ignore it
  */
 public record GptConfig(
         int vocabSize,
@@ -29,12 +30,38 @@ public record GptConfig(
         boolean tieWeights,
         boolean scaleEmbedding,
         Integer paddingIdx,
-        Init init) {
+        Init init,
+        double ropeBase) {
+
+    /** The rotary base of Llama and GPT-NeoX, and jgpt's default. */
+    public static final double DEFAULT_ROPE_BASE = 10_000;
 
     /** How positions are encoded. */
     public enum Positions {
+        /** A fixed sinusoidal table added to the token embedding. */
         SINUSOIDAL,
-        LEARNED
+        /** A learned table added to the token embedding (GPT-2's wpe). */
+        LEARNED,
+        /**
+         * Rotary positions (GPT-NeoX / Llama "rotate half"): nothing is added to the token embedding;
+         * each head's queries and keys are rotated by angles position · ropeBase^(−2j/head_size).
+         */
+        ROPE;
+
+        /** The name flags and config.json use: sinusoidal, learned or rope. */
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        /** The kind a flag or config.json names, or null when {@code label} names none. */
+        public static Positions of(String label) {
+            for (Positions kind : values()) {
+                if (kind.label().equals(label)) {
+                    return kind;
+                }
+            }
+            return null;
+        }
     }
 
     /**
@@ -62,7 +89,14 @@ public record GptConfig(
             throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
         }
         if (positions == null) {
-            throw new IllegalArgumentException("positions must be sinusoidal or learned");
+            throw new IllegalArgumentException("positions must be sinusoidal, learned or rope");
+        }
+        if (!(ropeBase > 0 && Double.isFinite(ropeBase))) {
+            throw new IllegalArgumentException("rope_base must be a finite number > 0, got " + ropeBase);
+        }
+        if (positions == Positions.ROPE && (nEmbd / nHead) % 2 != 0) {
+            throw new IllegalArgumentException(
+                    "rotary positions need an even head size, got n_embd / n_head = " + nEmbd + " / " + nHead + " = " + nEmbd / nHead);
         }
         if (paddingIdx != null && (paddingIdx < 0 || paddingIdx >= vocabSize)) {
             throw new IllegalArgumentException(
@@ -75,11 +109,12 @@ public record GptConfig(
 
     /**
      * jgpt's default architecture: the token embedding scaled by sqrt(n_embd), padding id {@value
-     * TokenEmbedding#PADDING_IDX}, GPT-2 init.
+     * TokenEmbedding#PADDING_IDX}, GPT-2 init, rotary base {@value #DEFAULT_ROPE_BASE}.
      */
     public GptConfig(
             int vocabSize, int blockSize, int nLayer, int nHead, int nEmbd, float dropout, Positions positions, boolean tieWeights) {
-        this(vocabSize, blockSize, nLayer, nHead, nEmbd, dropout, positions, tieWeights, true, TokenEmbedding.PADDING_IDX, Init.GPT2);
+        this(vocabSize, blockSize, nLayer, nHead, nEmbd, dropout, positions, tieWeights, true, TokenEmbedding.PADDING_IDX, Init.GPT2,
+                DEFAULT_ROPE_BASE);
     }
 
     private static void requirePositive(String name, int value) {

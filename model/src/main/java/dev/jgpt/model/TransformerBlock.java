@@ -43,17 +43,20 @@ final class TransformerBlock extends AbstractBlock {
      * written into the branch's output, which backward does not need: an in-place op makes no new
      * array, and so costs less than a new one (bench/NOTES.md, section 13).
      */
-    NDArray forward(ParameterStore parameterStore, NDArray x, NDArray attentionScale, KvCache cache, int layer, boolean training) {
+    NDArray forward(
+            ParameterStore parameterStore, NDArray x, NDArray attentionScale, RotaryPositions.Rotation rotation, KvCache cache,
+            int layer, boolean training) {
         NDArray beforeAttention = ln1.forward(parameterStore, new NDList(x), training).singletonOrThrow();
-        x = attn.attend(parameterStore, beforeAttention, attentionScale, cache, layer, training).addi(x);
+        x = attn.attend(parameterStore, beforeAttention, attentionScale, rotation, cache, layer, training).addi(x);
         NDList beforeMlp = ln2.forward(parameterStore, new NDList(x), training);
         return mlp.forward(parameterStore, beforeMlp, training).singletonOrThrow().addi(x);
     }
 
     /** Eval-mode attention weights (B, nh, T, T) of this block for its input x (B, T, C). */
-    NDArray attentionWeights(ParameterStore parameterStore, NDArray x, NDArray attentionScale) {
+    NDArray attentionWeights(
+            ParameterStore parameterStore, NDArray x, NDArray attentionScale, RotaryPositions.Rotation rotation) {
         NDArray beforeAttention = ln1.forward(parameterStore, new NDList(x), false).singletonOrThrow();
-        return attn.weights(parameterStore, beforeAttention, attentionScale);
+        return attn.weights(parameterStore, beforeAttention, attentionScale, rotation);
     }
 
     /** Adds this block's parameters to {@code named}, under nanoGPT's names after {@code prefix}. */

@@ -69,7 +69,8 @@ class GptTest {
     @Test
     void initDrawsResidualProjectionsSmallerOnlyForGpt2() {
         for (GptConfig.Init init : GptConfig.Init.values()) {
-            GptConfig config = new GptConfig(40, 16, 8, 4, 128, 0f, GptConfig.Positions.SINUSOIDAL, false, true, 1, init);
+            GptConfig config = new GptConfig(40, 16, 8, 4, 128, 0f, GptConfig.Positions.SINUSOIDAL, false, true, 1, init,
+                    GptConfig.DEFAULT_ROPE_BASE);
             java.util.Map<String, ai.djl.nn.Parameter> named = initialized(config).namedParameters();
             double expected = init == GptConfig.Init.GPT2 ? 0.02 / Math.sqrt(2 * 8) : 0.02;
             assertEquals(expected, std(named.get("transformer.h.3.attn.c_proj.weight").getArray()), expected * 0.05, init.name());
@@ -84,7 +85,8 @@ class GptTest {
      */
     @Test
     void anUnscaledEmbeddingWithoutPaddingIsNanoGpts() {
-        GptConfig config = new GptConfig(40, 16, 2, 2, 32, 0f, GptConfig.Positions.LEARNED, true, false, null, GptConfig.Init.GPT2);
+        GptConfig config = new GptConfig(40, 16, 2, 2, 32, 0f, GptConfig.Positions.LEARNED, true, false, null, GptConfig.Init.GPT2,
+                GptConfig.DEFAULT_ROPE_BASE);
         Gpt gpt = initialized(config);
         java.util.Map<String, ai.djl.nn.Parameter> named = gpt.namedParameters();
         NDArray wte = named.get("transformer.wte.weight").getArray();

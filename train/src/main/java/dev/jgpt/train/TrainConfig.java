@@ -44,7 +44,8 @@ public record TrainConfig(
         long seed,
         String device,
         int lrDecayIters,
-        int maxNonfiniteSteps) {
+        int maxNonfiniteSteps,
+        double ropeBase) {
 
     /**
      * Keys a resumed run may change; every other key must match the checkpoint. lr-decay-iters
@@ -111,8 +112,18 @@ public record TrainConfig(
             throw new IllegalArgumentException(
                     "--weight-decay and --grad-clip must be >= 0, got " + weightDecay + " and " + gradClip);
         }
-        if (!"sinusoidal".equals(positions) && !"learned".equals(positions)) {
-            throw new IllegalArgumentException("--positions must be sinusoidal or learned, got " + positions);
+        if (GptConfig.Positions.of(positions) == null) {
+            throw new IllegalArgumentException("--positions must be sinusoidal, learned or rope, got " + positions);
+        }
+        if (!(ropeBase > 0 && Double.isFinite(ropeBase))) {
+            throw new IllegalArgumentException("--rope-base must be a finite number > 0, got " + ropeBase);
+        }
+        if (!"rope".equals(positions) && ropeBase != GptConfig.DEFAULT_ROPE_BASE) {
+            throw new IllegalArgumentException("--rope-base " + ropeBase + " is for --positions rope, not " + positions);
+        }
+        if ("rope".equals(positions) && (nEmbd / nHead) % 2 != 0) {
+            throw new IllegalArgumentException("--positions rope needs an even head size, got --n-embd / --n-head = "
+                    + nEmbd + " / " + nHead + " = " + nEmbd / nHead);
         }
         if (init == null) { // a checkpoint saved before --init existed
             init = "gpt2";
@@ -130,11 +141,9 @@ public record TrainConfig(
 
     /** The model this config describes, for {@code vocabulary} (which decides the padding id). */
     public GptConfig model(Vocabulary vocabulary) {
-        GptConfig.Positions kind =
-                "learned".equals(positions) ? GptConfig.Positions.LEARNED : GptConfig.Positions.SINUSOIDAL;
         GptConfig.Init initKind = "plain".equals(init) ? GptConfig.Init.PLAIN : GptConfig.Init.GPT2;
-        return new GptConfig(vocabulary.size(), blockSize, nLayer, nHead, nEmbd, dropout, kind, tieWeights,
-                !noScaleEmbedding, vocabulary.paddingId(), initKind);
+        return new GptConfig(vocabulary.size(), blockSize, nLayer, nHead, nEmbd, dropout, GptConfig.Positions.of(positions), tieWeights,
+                !noScaleEmbedding, vocabulary.paddingId(), initKind, ropeBase);
     }
 
     /** Tokens one optimizer step sees. */
@@ -169,6 +178,9 @@ public record TrainConfig(
         }
         if (!object.has("max-nonfinite-steps")) {
             object.addProperty("max-nonfinite-steps", DEFAULT_MAX_NONFINITE_STEPS);
+        }
+        if (!object.has("rope-base")) {
+            object.addProperty("rope-base", GptConfig.DEFAULT_ROPE_BASE);
         }
         return GSON.fromJson(object, TrainConfig.class);
     }

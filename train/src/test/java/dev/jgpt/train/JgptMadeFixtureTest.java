@@ -34,11 +34,11 @@ class JgptMadeFixtureTest {
     @TempDir Path dir;
 
     @ParameterizedTest
-    @ValueSource(strings = {"jgpt_default", "jgpt_nanogpt"})
+    @ValueSource(strings = {"jgpt_default", "jgpt_nanogpt", "jgpt_rope", "jgpt_rope_tied"})
     void committedFixtureIsWhatJgptComputes(String name) throws IOException {
         Path fixture = Path.of("src/test/resources/parity", name);
         if (Boolean.getBoolean("parity.regenerate")) {
-            regenerate(fixture, name.equals("jgpt_nanogpt"));
+            regenerate(fixture, config(name, dir.resolve("run")));
         }
         JsonObject expected = JsonParser.parseString(Files.readString(fixture.resolve("expected.json"))).getAsJsonObject();
         float[] logits = new float[IDS.length * 100];
@@ -57,9 +57,19 @@ class JgptMadeFixtureTest {
         assertEquals(expected.get("loss").getAsFloat(), loss, 1e-6);
     }
 
-    private void regenerate(Path fixture, boolean nanoGpt) throws IOException {
-        Path run = dir.resolve("run");
-        try (Trainer trainer = Trainer.start(ExportFolderTest.tinyConfig(run, nanoGpt), ExportFolderTest.TEXT, TrainerTest.QUIET)) {
+    /** The run each fixture comes from: rotary positions with the default base, and with base 500 and a tied head. */
+    private static TrainConfig config(String name, Path run) {
+        return switch (name) {
+            case "jgpt_rope" -> TrainerTest.with(ExportFolderTest.tinyConfig(run, false), "positions", "rope");
+            case "jgpt_rope_tied" ->
+                    TrainerTest.with(ExportFolderTest.tinyConfig(run, false), "positions", "rope", "rope-base", 500.0, "tie-weights", true);
+            default -> ExportFolderTest.tinyConfig(run, name.equals("jgpt_nanogpt"));
+        };
+    }
+
+    private void regenerate(Path fixture, TrainConfig config) throws IOException {
+        Path run = Path.of(config.outDir());
+        try (Trainer trainer = Trainer.start(config, ExportFolderTest.TEXT, TrainerTest.QUIET)) {
             trainer.train();
         }
         if (Files.exists(fixture)) {

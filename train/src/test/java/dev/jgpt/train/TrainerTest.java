@@ -21,6 +21,7 @@ import dev.jgpt.data.Vocabulary;
 import dev.jgpt.data.Window;
 import dev.jgpt.model.Gpt;
 import dev.jgpt.train.chart.LossPlot;
+import dev.jgpt.model.GptConfig;
 import dev.jgpt.train.chart.Pictures;
 import dev.jgpt.train.store.Checkpoint;
 import dev.jgpt.train.store.CheckpointStore;
@@ -65,7 +66,8 @@ public class TrainerTest {
         return new TrainConfig(
                 null, null, outDir.toString(), 1, 2, 32, 16, 8, dropout, "sinusoidal", false, false, "gpt2", null,
                 3e-3f, 3e-4f, 10, maxIters, 0.1f, 0.9f, 0.99f, 1.0f, 2,
-                evalInterval, 4, 5, 1, 1337, "cpu", maxIters, TrainConfig.DEFAULT_MAX_NONFINITE_STEPS);
+                evalInterval, 4, 5, 1, 1337, "cpu", maxIters, TrainConfig.DEFAULT_MAX_NONFINITE_STEPS,
+                GptConfig.DEFAULT_ROPE_BASE);
     }
 
     /** {@code config} with some keys changed, by their flag names. */

@@ -3,12 +3,12 @@ package dev.jgpt.model.embedding;
 import ai.djl.ndarray.types.Shape;
 
 /** The length T of token ids shaped (..., T), checked against a position table's size. */
-final class SequenceLength {
+public final class SequenceLength {
 
     private SequenceLength() {}
 
     /** T, after checking that positions {@code start .. start+T-1} are in the table. */
-    static int of(Shape tokens, int start, int maxLen) {
+    public static int of(Shape tokens, int start, int maxLen) {
         if (tokens.dimension() == 0) {
             throw new IllegalArgumentException(
                     "positions need token ids with a sequence axis, got a 0-d array");

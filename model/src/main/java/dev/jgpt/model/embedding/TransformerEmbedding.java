@@ -11,7 +11,8 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
 /**
- * The input of a transformer: {@code dropout(token(x) + position(x))}. Token ids (B, T) become
+ * The input of a transformer: {@code dropout(token(x) + position(x))}, or {@code dropout(token(x))}
+ * without a position block (rotary positions act in attention instead). Token ids (B, T) become
  * vectors (B, T, D); the position block returns (T, D), broadcast over the batch. Dropout is
  * active only in training.
  */
@@ -24,14 +25,15 @@ public class TransformerEmbedding extends AbstractBlock {
 
     /**
      * Combines a token embedding with a position block ({@link SinusoidalPositionalEncoding} or
-     * {@link LearnedPositionalEmbedding}) of the same width, and a dropout rate in [0, 1).
+     * {@link LearnedPositionalEmbedding}) of the same width, or null for none, and a dropout rate
+     * in [0, 1).
      */
     public TransformerEmbedding(TokenEmbedding token, PositionTable position, float dropoutRate) {
         if (!(dropoutRate >= 0 && dropoutRate < 1)) {
             throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropoutRate);
         }
         this.token = addChildBlock("token", token);
-        this.position = addChildBlock("position", position);
+        this.position = position == null ? null : addChildBlock("position", position);
         this.dropout = addChildBlock("dropout", Dropout.builder().optRate(dropoutRate).build());
         this.dropsOut = dropoutRate > 0;
     }
@@ -49,8 +51,9 @@ public class TransformerEmbedding extends AbstractBlock {
     /** The input vectors (B, T, D) of token ids (B, T) whose first position is {@code start}. */
     public NDArray forward(ParameterStore parameterStore, NDArray tokens, int start, boolean training) {
         NDArray vectors = token.forward(parameterStore, new NDList(tokens), training).singletonOrThrow();
-        NDArray positions = position.rows(parameterStore, tokens, start, training);
-        NDArray sum = vectors.addi(positions); // in place: backward needs neither operand
+        NDArray sum = position == null
+                ? vectors
+                : vectors.addi(position.rows(parameterStore, tokens, start, training)); // in place: backward needs neither operand
         return training && dropsOut ? dropout.forward(parameterStore, new NDList(sum), training).singletonOrThrow() : sum;
     }
 
@@ -58,7 +61,9 @@ public class TransformerEmbedding extends AbstractBlock {
     @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
         token.initialize(manager, dataType, inputShapes);
-        position.initialize(manager, dataType, inputShapes);
+        if (position != null) {
+            position.initialize(manager, dataType, inputShapes);
+        }
         dropout.initialize(manager, dataType, token.getOutputShapes(inputShapes));
     }
 
@@ -68,7 +73,7 @@ public class TransformerEmbedding extends AbstractBlock {
         return token.getOutputShapes(inputShapes);
     }
 
-    /** Returns the position block: a fixed table or a learned one. */
+    /** Returns the position block: a fixed table, a learned one, or null for none. */
     public PositionTable getPosition() {
         return position;
     }

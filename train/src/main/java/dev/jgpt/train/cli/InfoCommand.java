@@ -11,6 +11,7 @@ import dev.jgpt.train.store.CheckpointStore;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -50,8 +51,8 @@ final class InfoCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "checkpoint    %s%s%n", loaded.dir(), linkTarget(loaded.dir()));
         out.printf(Locale.ROOT, "iteration     %,d of %,d%n", loaded.iter(), loaded.config().maxIters());
         out.printf(Locale.ROOT, "model         %d layers, %d heads, %d wide, block %d, %s positions%s: %,d parameters%n",
-                model.nLayer(), model.nHead(), model.nEmbd(), model.blockSize(),
-                model.positions().name().toLowerCase(Locale.ROOT), model.tieWeights() ? ", tied head" : "", parameters);
+                model.nLayer(), model.nHead(), model.nEmbd(), model.blockSize(), positions(model),
+                model.tieWeights() ? ", tied head" : "", parameters);
         out.printf(Locale.ROOT, "best val loss %s%n", loaded.bestValLoss() == null ? "none yet" : String.format(Locale.ROOT, "%.4f%s", loaded.bestValLoss(), bestWhere(runDir)));
         out.printf(Locale.ROOT, "last val loss %s%n", lastValLoss(runDir, loaded.iter()));
         out.printf(Locale.ROOT, "vocabulary    %d tokens: %s%n", vocabulary.size(), preview(vocabulary));
@@ -71,6 +72,13 @@ final class InfoCommand implements Callable<Integer> {
     private static Path runDir(Checkpoint loaded) {
         Path parent = loaded.dir().toAbsolutePath().normalize().getParent();
         return parent != null && Files.isRegularFile(parent.resolve("metrics.csv")) ? parent : null;
+    }
+
+    /** "sinusoidal", "learned", or "rope (base 10000)". */
+    private static String positions(GptConfig model) {
+        return model.positions() == GptConfig.Positions.ROPE
+                ? "rope (base " + BigDecimal.valueOf(model.ropeBase()).stripTrailingZeros().toPlainString() + ")"
+                : model.positions().label();
     }
 
     private static String bestWhere(Path runDir) {

@@ -55,7 +55,7 @@ final class TrainCommand implements Callable<Integer> {
 
     /** The flags that set the architecture, which --init-from takes from the model it starts from. */
     private static final List<String> ARCHITECTURE =
-            List.of("n-layer", "n-head", "n-embd", "block-size", "positions", "tie-weights", "no-scale-embedding");
+            List.of("n-layer", "n-head", "n-embd", "block-size", "positions", "tie-weights", "no-scale-embedding", "rope-base");
 
     @Override
     public Integer call() {
@@ -136,9 +136,10 @@ final class TrainCommand implements Callable<Integer> {
         architecture.addProperty("n-head", model.nHead());
         architecture.addProperty("n-embd", model.nEmbd());
         architecture.addProperty("block-size", model.blockSize());
-        architecture.addProperty("positions", model.positions() == GptConfig.Positions.LEARNED ? "learned" : "sinusoidal");
+        architecture.addProperty("positions", model.positions().label());
         architecture.addProperty("tie-weights", model.tieWeights());
         architecture.addProperty("no-scale-embedding", !model.scaleEmbedding());
+        architecture.addProperty("rope-base", model.ropeBase());
         JsonObject merged = requested.toJson();
         CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
         for (String key : ARCHITECTURE) {

@@ -1,5 +1,6 @@
 package dev.jgpt.train.cli;
 
+import dev.jgpt.model.GptConfig;
 import dev.jgpt.train.TrainConfig;
 import java.nio.file.Path;
 import picocli.CommandLine.Mixin;
@@ -38,8 +39,11 @@ final class TrainOptions {
     @Option(names = "--dropout", description = "Dropout rate (default: ${DEFAULT-VALUE}).")
     float dropout = 0f;
 
-    @Option(names = "--positions", paramLabel = "sinusoidal|learned", description = "Position encoding (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--positions", paramLabel = "sinusoidal|learned|rope", description = "Position encoding (default: ${DEFAULT-VALUE}).")
     String positions = "sinusoidal";
+
+    @Option(names = "--rope-base", description = "Base of the rotary angles, with --positions rope (default: ${DEFAULT-VALUE}).")
+    double ropeBase = GptConfig.DEFAULT_ROPE_BASE;
 
     @Option(names = "--tie-weights", arity = "0..1", description = "Share the token embedding with the output head.")
     boolean tieWeights;
@@ -110,7 +114,7 @@ final class TrainOptions {
                 data, column, runDir, nLayer, nHead, nEmbd, blockSize, batchSize, dropout, positions, tieWeights,
                 noScaleEmbedding, init, initFrom, lr, minLr, warmupIters, maxIters, weightDecay, beta1, beta2, gradClip, gradAccum,
                 evalInterval, evalIters, logInterval, keepCheckpoints, seed, device.name,
-                lrDecayIters != null ? lrDecayIters : maxIters, maxNonfiniteSteps);
+                lrDecayIters != null ? lrDecayIters : maxIters, maxNonfiniteSteps, ropeBase);
     }
 
     /** A run's default folder name: "stories", "shakespeare", or the data file's name without extension. */

@@ -108,7 +108,10 @@ public record ExportFolder(Path dir, GptConfig modelConfig, Vocabulary vocabular
         config.addProperty("vocab_size", model.vocabSize());
         config.addProperty("bias", true);
         config.addProperty("dropout", model.dropout());
-        config.addProperty("positions", model.positions().name().toLowerCase(Locale.ROOT));
+        config.addProperty("positions", model.positions().label());
+        if (model.positions() == GptConfig.Positions.ROPE) {
+            config.addProperty("rope_base", model.ropeBase());
+        }
         config.addProperty("tie_weights", model.tieWeights());
         config.addProperty("scale_embedding", model.scaleEmbedding());
         config.addProperty("padding_idx", model.paddingIdx());
@@ -201,9 +204,9 @@ public record ExportFolder(Path dir, GptConfig modelConfig, Vocabulary vocabular
             if (config.has("activation") && !"gelu".equals(string(config.get("activation")))) {
                 throw new IllegalArgumentException("activation is " + config.get("activation") + "; jgpt's MLP has gelu (exact)");
             }
-            String positions = string(required(config, "positions"));
-            if (!"sinusoidal".equals(positions) && !"learned".equals(positions)) {
-                throw new IllegalArgumentException("positions is " + config.get("positions") + ", not sinusoidal or learned");
+            GptConfig.Positions positions = GptConfig.Positions.of(string(required(config, "positions")));
+            if (positions == null) {
+                throw new IllegalArgumentException("positions is " + config.get("positions") + ", not sinusoidal, learned or rope");
             }
             JsonElement padding = config.get("padding_idx");
             String init = config.has("init") ? string(config.get("init")) : "gpt2";
@@ -214,11 +217,12 @@ public record ExportFolder(Path dir, GptConfig modelConfig, Vocabulary vocabular
                     required(config, "n_head").getAsInt(),
                     required(config, "n_embd").getAsInt(),
                     config.has("dropout") ? config.get("dropout").getAsFloat() : 0f,
-                    "learned".equals(positions) ? GptConfig.Positions.LEARNED : GptConfig.Positions.SINUSOIDAL,
+                    positions,
                     required(config, "tie_weights").getAsBoolean(),
                     required(config, "scale_embedding").getAsBoolean(),
                     padding == null || padding.isJsonNull() ? null : padding.getAsInt(),
-                    "plain".equals(init) ? GptConfig.Init.PLAIN : GptConfig.Init.GPT2);
+                    "plain".equals(init) ? GptConfig.Init.PLAIN : GptConfig.Init.GPT2,
+                    config.has("rope_base") ? config.get("rope_base").getAsDouble() : GptConfig.DEFAULT_ROPE_BASE);
         } catch (IllegalArgumentException | IllegalStateException | UnsupportedOperationException | NullPointerException e) {
             throw new CheckpointException(file + " describes a model jgpt cannot build: " + e.getMessage(), e);
         }

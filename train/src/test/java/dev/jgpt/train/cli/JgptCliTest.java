@@ -324,6 +324,50 @@ class JgptCliTest {
     }
 
     @Test
+    void aRopeRunResumesExportsAndShowsItsPositions() throws IOException {
+        Path text = dir.resolve("abc.txt");
+        Files.writeString(text, "the cat sat on the mat. ".repeat(300));
+        Path run = dir.resolve("rope");
+        String[] tiny = {"--data", text.toString(), "--out-dir", run.toString(), "--n-layer", "1", "--n-head", "2", "--n-embd", "16",
+                "--block-size", "16", "--batch-size", "4", "--eval-interval", "0", "--eval-iters", "2", "--positions", "rope"};
+        assertUserError(jgpt(concat(tiny, "--rope-base", "0")), "--rope-base must be a finite number > 0, got 0.0");
+        assertUserError(jgpt(concat(tiny, "--n-head", "4", "--n-embd", "12")),
+                "--positions rope needs an even head size, got --n-embd / --n-head = 12 / 4 = 3");
+        assertUserError(jgpt("train", "--positions", "rotary", "--out-dir", dir.resolve("x").toString()),
+                "--positions must be sinusoidal, learned or rope, got rotary");
+        assertUserError(jgpt("train", "--rope-base", "500", "--out-dir", dir.resolve("x").toString()),
+                "--rope-base 500.0 is for --positions rope, not sinusoidal");
+        Run train = jgpt(concat(tiny, "--rope-base", "500", "--max-iters", "6"));
+        assertEquals(0, train.exitCode(), train.err());
+        assertUserError(jgpt(concat(tiny, "--resume", "--rope-base", "1000", "--max-iters", "8")),
+                "--rope-base 1000.0 does not match the checkpoint's 500.0");
+        Run resumed = jgpt(concat(tiny, "--resume", "--max-iters", "8"));
+        assertEquals(0, resumed.exitCode(), resumed.err());
+
+        Run info = jgpt("info", "--checkpoint", run.toString());
+        assertTrue(info.out().contains("block 16, rope (base 500) positions:"), info.out());
+        Path export = dir.resolve("rope-export");
+        assertEquals(0, jgpt("export", "--checkpoint", run.toString(), "--out", export.toString()).exitCode());
+        String config = Files.readString(export.resolve("config.json"));
+        assertTrue(config.contains("\"positions\": \"rope\"") && config.contains("\"rope_base\": 500.0"), config);
+        Run fromRun = jgpt("eval", "--checkpoint", run.toString(), "--data", text.toString());
+        Run fromExport = jgpt("eval", "--checkpoint", export.toString(), "--data", text.toString());
+        assertEquals(0, fromExport.exitCode(), fromExport.err());
+        assertEquals(fromRun.out().replaceAll("checkpoint .*", ""), fromExport.out().replaceAll("checkpoint .*", ""));
+        Run attention = jgpt("attention", "--checkpoint", run.toString(), "--text", "the cat", "--out", dir.resolve("rope.png").toString());
+        assertEquals(0, attention.exitCode(), attention.err());
+        Pictures.assertPng(dir.resolve("rope.png"), 2 * (7 * 22 + 70), 7 * 22 + 70, 10);
+    }
+
+    private static String[] concat(String[] flags, String... more) {
+        String[] all = new String[flags.length + more.length + 1];
+        all[0] = "train";
+        System.arraycopy(flags, 0, all, 1, flags.length);
+        System.arraycopy(more, 0, all, flags.length + 1, more.length);
+        return all;
+    }
+
+    @Test
     void exportThenEvalSampleAndTrainFromTheExportFolder() throws IOException {
         Path text = dir.resolve("abc.txt");
         Files.writeString(text, "the cat sat on the mat. ".repeat(300));

@@ -29,22 +29,27 @@ class SamplerTest {
         return counts;
     }
 
-    /** Past block_size the window jumps; cached and recomputed windows give the same text. */
+    /**
+     * Past block_size the window jumps; cached and recomputed windows give the same text, whatever
+     * the positions (rotary keys are cached rotated, at their position in the window).
+     */
     @Test
     void kvCacheGivesTheSameTextAsRecomputing() {
-        try (NDManager manager = NDManager.newBaseManager()) {
-            Engine.getInstance().setRandomSeed(9);
-            Gpt gpt = new Gpt(new GptConfig(30, 8, 2, 2, 16, 0f, GptConfig.Positions.SINUSOIDAL, false));
-            gpt.initialize(manager, DataType.FLOAT32, new Shape(1, 8));
-            int[] prompt = {0, 5, 9, 7};
-            int longest = 0;
-            for (int seed = 0; seed < 10; seed++) {
-                int[] cached = new Sampler(gpt, manager, true, true).generate(prompt, 60, 1.5f, 0, 1f, new Random(seed));
-                int[] recomputed = new Sampler(gpt, manager, false, true).generate(prompt, 60, 1.5f, 0, 1f, new Random(seed));
-                assertArrayEquals(recomputed, cached, "seed " + seed);
-                longest = Math.max(longest, cached.length);
+        for (GptConfig.Positions positions : GptConfig.Positions.values()) {
+            try (NDManager manager = NDManager.newBaseManager()) {
+                Engine.getInstance().setRandomSeed(9);
+                Gpt gpt = new Gpt(new GptConfig(30, 8, 2, 2, 16, 0f, positions, false));
+                gpt.initialize(manager, DataType.FLOAT32, new Shape(1, 8));
+                int[] prompt = {0, 5, 9, 7};
+                int longest = 0;
+                for (int seed = 0; seed < 10; seed++) {
+                    int[] cached = new Sampler(gpt, manager, true, true).generate(prompt, 60, 1.5f, 0, 1f, new Random(seed));
+                    int[] recomputed = new Sampler(gpt, manager, false, true).generate(prompt, 60, 1.5f, 0, 1f, new Random(seed));
+                    assertArrayEquals(recomputed, cached, positions + ", seed " + seed);
+                    longest = Math.max(longest, cached.length);
+                }
+                assertTrue(longest > 3 * 8, positions + ": some sample outgrows the window several times: " + longest);
             }
-            assertTrue(longest > 3 * 8, "some sample outgrows the window several times: " + longest);
         }
     }
 

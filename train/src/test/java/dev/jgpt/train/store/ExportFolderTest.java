@@ -17,6 +17,7 @@ import dev.jgpt.data.Corpus;
 import dev.jgpt.train.TrainConfig;
 import dev.jgpt.train.Trainer;
 import dev.jgpt.train.TrainerTest;
+import dev.jgpt.model.GptConfig;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.net.URISyntaxException;
@@ -41,7 +42,8 @@ public class ExportFolderTest {
     public static TrainConfig tinyConfig(Path outDir, boolean nanoGpt) {
         return new TrainConfig(
                 null, null, outDir.toString(), 2, 2, 8, 8, 4, 0f, nanoGpt ? "learned" : "sinusoidal", nanoGpt, nanoGpt, "gpt2", null,
-                3e-3f, 3e-4f, 1, 3, 0.1f, 0.9f, 0.99f, 1.0f, 1, 0, 2, 1, 3, 1337, "cpu", 3, TrainConfig.DEFAULT_MAX_NONFINITE_STEPS);
+                3e-3f, 3e-4f, 1, 3, 0.1f, 0.9f, 0.99f, 1.0f, 1, 0, 2, 1, 3, 1337, "cpu", 3, TrainConfig.DEFAULT_MAX_NONFINITE_STEPS,
+                GptConfig.DEFAULT_ROPE_BASE);
     }
 
     private Path trainAndExport(boolean nanoGpt) {
