@@ -17,8 +17,11 @@ import java.util.Objects;
 /**
  * One saved, verified checkpoint: where it is, how far the run got, and what it needs to go on.
  * {@link CheckpointStore#open} checks every file's SHA-256 before handing one out.
+ *
+ * @param recordedDocuments whether the run's corpus is made of documents, or null for a checkpoint
+ *     saved before that was recorded
  */
-public record Checkpoint(Path dir, int iter, Float bestValLoss, TrainConfig config, Vocabulary vocabulary)
+public record Checkpoint(Path dir, int iter, Float bestValLoss, TrainConfig config, Vocabulary vocabulary, Boolean recordedDocuments)
         implements SavedModel {
 
     static final String MODEL = "model.params";
@@ -40,6 +43,11 @@ public record Checkpoint(Path dir, int iter, Float bestValLoss, TrainConfig conf
     @Override
     public String column() {
         return config.column();
+    }
+
+    @Override
+    public boolean documents() {
+        return recordedDocuments != null ? recordedDocuments : SavedModel.super.documents();
     }
 
     @Override

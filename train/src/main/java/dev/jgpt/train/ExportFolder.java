@@ -41,7 +41,8 @@ import java.util.stream.Stream;
  * AdamW's moments, {@code <name>.exp_avg} and {@code <name>.exp_avg_sq}, when the run took a step.
  * README.md, "Moving to PyTorch and back", documents every key.
  */
-public record ExportFolder(Path dir, GptConfig modelConfig, Vocabulary vocabulary, int iter, String data, String column)
+public record ExportFolder(
+        Path dir, GptConfig modelConfig, Vocabulary vocabulary, int iter, String data, String column, Boolean recordedDocuments)
         implements SavedModel {
 
     static final String CONFIG = "config.json";
@@ -86,6 +87,7 @@ public record ExportFolder(Path dir, GptConfig modelConfig, Vocabulary vocabular
             training.addProperty("best_val_loss", checkpoint.bestValLoss());
             training.addProperty("optimizer_step", optimizer.stepCount());
             training.add("config", checkpoint.config().toJson());
+            training.addProperty("documents", checkpoint.documents());
             config.add("training", training);
             Files.writeString(temporary.resolve(CONFIG), JSON.toJson(config) + "\n");
             Files.writeString(temporary.resolve(VOCAB), JSON.toJson(checkpoint.vocabulary().tokens()) + "\n");
@@ -161,16 +163,24 @@ public record ExportFolder(Path dir, GptConfig modelConfig, Vocabulary vocabular
         int iter = 0;
         String data = null;
         String column = null;
+        Boolean documents = null;
         if (config.has("training") && config.get("training").isJsonObject()) {
             JsonObject training = config.getAsJsonObject("training");
             iter = training.has("iter") ? training.get("iter").getAsInt() : 0;
+            documents = training.has("documents") && !training.get("documents").isJsonNull() ? training.get("documents").getAsBoolean() : null;
             JsonElement trainConfig = training.get("config");
             if (trainConfig != null && trainConfig.isJsonObject()) {
                 data = Objects.requireNonNullElse(string(trainConfig.getAsJsonObject().get("data")), ""); // "": the built-in stories
                 column = string(trainConfig.getAsJsonObject().get("column"));
             }
         }
-        return new ExportFolder(dir, model, vocabulary, iter, data, column);
+        return new ExportFolder(dir, model, vocabulary, iter, data, column, documents);
+    }
+
+    /** As recorded in config.json's training, else guessed as for a model saved before it was recorded. */
+    @Override
+    public boolean documents() {
+        return recordedDocuments != null ? recordedDocuments : SavedModel.super.documents();
     }
 
     @Override

@@ -36,6 +36,15 @@ public interface SavedModel {
     /** The CSV column of that corpus, or null. */
     String column();
 
+    /**
+     * Whether that corpus is made of documents (CSV rows, the files of a folder), which start at
+     * {@code <s>} and stop at {@code </s>}. This default guesses for a model saved before it was
+     * recorded: a CSV column means documents.
+     */
+    default boolean documents() {
+        return column() != null;
+    }
+
     /** Copies the saved weights into {@code gpt}, a model of {@link #modelConfig()}'s shape. */
     void loadWeights(Gpt gpt, NDManager manager);
 

@@ -16,6 +16,7 @@ import dev.jgpt.train.SavedModel;
 import dev.jgpt.train.TrainConfig;
 import dev.jgpt.train.Trainer;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -63,14 +64,16 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--eval-tokens must be >= 0 (0: all), got " + evalTokens);
         }
         options.initFrom = initFrom == null ? null : initFrom.toString();
+        SavedModel weights = resume || initFrom == null ? null : SavedModel.open(initFrom, "latest");
+        if (weights != null && options.data == null) {
+            useRecordedCorpus(weights);
+        }
         TrainConfig requested = options.requestedConfig();
         Path runDir = Path.of(requested.outDir());
         Corpus corpus = null;
-        SavedModel weights = null;
         TrainConfig fresh = requested;
         if (!resume) {
             // Bad data fails before the run folder is made.
-            weights = initFrom == null ? null : SavedModel.open(initFrom, "latest");
             fresh = weights == null ? requested : withArchitectureOf(weights, requested);
             corpus = Corpora.open(fresh.data(), fresh.column(), weights == null ? null : weights.vocabulary(), options.corpusOptions(fresh.seed()));
             corpus.checkBlockSize(fresh.blockSize());
@@ -119,6 +122,27 @@ final class TrainCommand implements Callable<Integer> {
             }
             out.println("done: checkpoints in " + runDir);
             return interrupts.requested() ? interrupts.exitCode() : 0;
+        }
+    }
+
+    /**
+     * Without --data, --init-from goes on with the corpus its model was trained on: when that is
+     * recorded and still there; else it refuses, rather than train on the built-in stories.
+     */
+    private void useRecordedCorpus(SavedModel weights) {
+        String recorded = weights.data();
+        if (recorded == null) {
+            throw new IllegalArgumentException(
+                    weights.dir() + " does not record the corpus it was trained on: pass --data with the corpus to train on");
+        }
+        boolean there = recorded.isEmpty() || recorded.equals(Corpora.SHAKESPEARE) || Files.exists(Path.of(recorded));
+        if (!there) {
+            throw new IllegalArgumentException(weights.dir() + " was trained on " + recorded
+                    + ", which is no longer there: pass --data with the corpus to train on");
+        }
+        options.data = recorded;
+        if (options.column == null) {
+            options.column = weights.column();
         }
     }
 
