@@ -49,6 +49,7 @@ public record ExportFolder(
     static final String MODEL = "model.safetensors";
     static final String OPTIMIZER = "optimizer.safetensors";
     static final String VOCAB = "vocab.json";
+    static final String LATEST = "latest";
     static final String HEAD = "lm_head.weight";
     static final String TOKEN_EMBEDDING = "transformer.wte.weight";
     private static final String FORMAT = "jgpt-export-1";
@@ -181,6 +182,66 @@ public record ExportFolder(
     @Override
     public boolean documents() {
         return recordedDocuments != null ? recordedDocuments : SavedModel.super.documents();
+    }
+
+    /** Whether the {@code latest} link of the run folder {@code runDir} names an export folder, as from_nanogpt.py --out-run writes it. */
+    static boolean isLatestOf(Path runDir) {
+        Path latest = runDir.resolve(LATEST);
+        return Files.isRegularFile(latest.resolve(CONFIG)) && !Files.exists(latest.resolve(Checkpoint.STATE));
+    }
+
+    /**
+     * The latest checkpoint of {@code runDir}, to resume. When its {@code latest} link names an export
+     * folder that holds where a run stood (from_nanogpt.py --out-run writes one: weights, AdamW's
+     * moments and step count, the iteration, the run's settings), that is first saved as a jgpt
+     * checkpoint, the corpus being {@code data} where the settings name none.
+     *
+     * @param data the corpus typed now, or null
+     */
+    public static Checkpoint resumable(Path runDir, String data) {
+        if (isLatestOf(runDir)) {
+            open(runDir.resolve(LATEST)).saveAsCheckpoint(runDir, data);
+        }
+        return CheckpointStore.open(runDir, LATEST);
+    }
+
+    private void saveAsCheckpoint(Path runDir, String data) {
+        JsonElement recorded = readJson(dir.resolve(CONFIG)).getAsJsonObject().get("training");
+        JsonObject training = recorded != null && recorded.isJsonObject() ? recorded.getAsJsonObject() : new JsonObject();
+        if (!training.has("config") || !training.get("config").isJsonObject()) {
+            throw new CheckpointException(dir.resolve(CONFIG) + " records no run to resume (no training.config)");
+        }
+        JsonObject settings = training.getAsJsonObject("config").deepCopy();
+        if (!settings.has("data")) {
+            if (data == null) {
+                throw new IllegalArgumentException(runDir + " does not record the corpus it was trained on: resume with --data and that corpus");
+            }
+            settings.addProperty("data", data);
+        }
+        settings.addProperty("out-dir", runDir.toString());
+        TrainConfig config = TrainConfig.fromJson(settings);
+        JsonElement best = training.get("best_val_loss");
+        long step = training.has("optimizer_step") ? training.get("optimizer_step").getAsLong() : 0;
+        try (NDManager manager = NDManager.newBaseManager();
+                AdamW optimizer = new AdamW(config.beta1(), config.beta2(), config.weightDecay())) {
+            Gpt gpt = loadModel(manager);
+            Map<String, AdamW.Moments> moments = new LinkedHashMap<>();
+            if (step > 0) {
+                Map<String, NDArray> tensors = Safetensors.read(dir.resolve(OPTIMIZER), manager);
+                Map<Parameter, String> djlName = new IdentityHashMap<>();
+                for (Pair<String, Parameter> parameter : gpt.getParameters()) {
+                    djlName.putIfAbsent(parameter.getValue(), parameter.getKey());
+                }
+                gpt.namedParameters().forEach((name, parameter) -> {
+                    if (tensors.containsKey(name + ".exp_avg")) {
+                        moments.put(djlName.get(parameter), new AdamW.Moments(tensors.get(name + ".exp_avg"), tensors.get(name + ".exp_avg_sq")));
+                    }
+                });
+            }
+            optimizer.restore(step, moments, gpt.getParameters());
+            new CheckpointStore(runDir).save(iter, best == null || best.isJsonNull() ? null : best.getAsFloat(), config, vocabulary,
+                    documents(), gpt, optimizer, false);
+        }
     }
 
     @Override

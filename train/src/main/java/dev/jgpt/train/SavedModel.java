@@ -58,11 +58,15 @@ public interface SavedModel {
 
     /**
      * Opens {@code path}: an export folder (it holds {@value ExportFolder#CONFIG}), a checkpoint
-     * folder, or a run folder, whose {@code preferred} link ("latest" or "best") is used.
+     * folder, or a run folder, whose {@code preferred} link ("latest" or "best") is used; a run
+     * folder that from_nanogpt.py --out-run wrote names an export folder as its latest.
      */
     static SavedModel open(Path path, String preferred) {
         if (Files.isRegularFile(path.resolve(ExportFolder.CONFIG))) {
             return ExportFolder.open(path);
+        }
+        if (ExportFolder.isLatestOf(path)) {
+            return ExportFolder.open(path.resolve(ExportFolder.LATEST));
         }
         return CheckpointStore.open(path, preferred);
     }

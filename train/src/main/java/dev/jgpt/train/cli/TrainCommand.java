@@ -11,6 +11,7 @@ import dev.jgpt.model.GptConfig;
 import dev.jgpt.train.Checkpoint;
 import dev.jgpt.train.CheckpointStore;
 import dev.jgpt.train.Evaluation;
+import dev.jgpt.train.ExportFolder;
 import dev.jgpt.train.RunLock;
 import dev.jgpt.train.SavedModel;
 import dev.jgpt.train.TrainConfig;
@@ -84,7 +85,7 @@ final class TrainCommand implements Callable<Integer> {
         try (RunLock lock = RunLock.acquire(runDir); Interrupts interrupts = Interrupts.install(System.err)) {
             Trainer trainer;
             if (resume) {
-                Checkpoint checkpoint = CheckpointStore.open(runDir, "latest");
+                Checkpoint checkpoint = ExportFolder.resumable(runDir, requested.data());
                 TrainConfig config = resumedConfig(checkpoint.config(), requested);
                 if (config.maxIters() <= checkpoint.iter()) {
                     throw new IllegalArgumentException(

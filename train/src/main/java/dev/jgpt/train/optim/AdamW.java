@@ -287,6 +287,45 @@ public final class AdamW implements AutoCloseable {
         stepCount = loadedStepCount;
     }
 
+    /**
+     * Replaces this optimizer's state with {@code stepCount} and copies of {@code given}, moments by
+     * parameter name (as {@code getParameters()} names them): how moments kept elsewhere (an export
+     * folder's optimizer.safetensors) come back. Checked as {@link #load} checks a saved state; on an
+     * exception the current state is kept.
+     *
+     * @throws IllegalArgumentException if a name is not a trained parameter, a shape differs from
+     *     its parameter's, or, after a step, a trained parameter has no moments
+     */
+    public void restore(long stepCount, Map<String, Moments> given, PairList<String, Parameter> parameters) {
+        Map<String, NDArray> trained = TrainedParameters.arrays(parameters);
+        List<String> missing = new ArrayList<>(trained.keySet());
+        missing.removeAll(given.keySet());
+        if (stepCount < 0 || stepCount > 0 && !missing.isEmpty()) {
+            throw new IllegalArgumentException("AdamW state at step " + stepCount + " has no moments for the trained parameters " + missing);
+        }
+        for (Map.Entry<String, Moments> entry : given.entrySet()) {
+            NDArray weight = trained.get(entry.getKey());
+            if (weight == null) {
+                throw new IllegalArgumentException("AdamW state holds moments for '" + entry.getKey() + "', which is not a parameter this model trains");
+            }
+            if (!entry.getValue().mean().getShape().equals(weight.getShape()) || !entry.getValue().variance().getShape().equals(weight.getShape())) {
+                throw new IllegalArgumentException("AdamW state has moments of shape " + entry.getValue().mean().getShape() + " for '"
+                        + entry.getKey() + "' but the parameter has shape " + weight.getShape());
+            }
+        }
+        Map<String, Moments> restored = new LinkedHashMap<>();
+        NDManager restoredManager = trained.isEmpty() ? null : trained.values().iterator().next().getManager().newSubManager();
+        for (Map.Entry<String, Moments> entry : given.entrySet()) {
+            Shape shape = entry.getValue().mean().getShape();
+            restored.put(entry.getKey(), new Moments(restoredManager.create(entry.getValue().mean().toFloatArray(), shape),
+                    restoredManager.create(entry.getValue().variance().toFloatArray(), shape)));
+        }
+        close();
+        moments = restored;
+        stateManager = restoredManager;
+        this.stepCount = stepCount;
+    }
+
     /** Frees the moments. */
     @Override
     public void close() {
