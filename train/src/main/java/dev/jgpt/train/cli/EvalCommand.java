@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code jgpt eval}: loss and perplexity of a checkpoint on its val split or on a file. */
@@ -49,8 +50,12 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--device", paramLabel = "cpu|gpu|gpu:N", description = "Where to run (default: ${DEFAULT-VALUE}).")
     String device = "cpu";
 
+    @Mixin ThreadsOption threads;
+
     @Override
     public Integer call() {
+        threads.apply();
+        Devices.require(device);
         if (batchSize <= 0) {
             throw new IllegalArgumentException("--batch-size must be > 0, got " + batchSize);
         }

@@ -17,6 +17,7 @@ import java.util.Random;
 import java.util.stream.Collectors;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code jgpt sample}: generates text from a checkpoint. */
@@ -62,8 +63,12 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--device", paramLabel = "cpu|gpu|gpu:N", description = "Where to run (default: ${DEFAULT-VALUE}).")
     String device = "cpu";
 
+    @Mixin ThreadsOption threads;
+
     @Override
     public Integer call() throws IOException {
+        threads.apply();
+        Devices.require(device);
         SingleThread.beforeEngineStarts();
         checkOptions();
         PrintStream out = System.out;
@@ -94,14 +99,20 @@ final class SampleCommand implements Callable<Integer> {
     }
 
     private void checkOptions() {
-        if (numSamples <= 0 || maxNewTokens <= 0) {
-            throw new IllegalArgumentException("--num-samples and --max-new-tokens must be > 0, got " + numSamples + " and " + maxNewTokens);
+        if (numSamples <= 0) {
+            throw new IllegalArgumentException("--num-samples must be > 0, got " + numSamples);
+        }
+        if (maxNewTokens <= 0) {
+            throw new IllegalArgumentException("--max-new-tokens must be > 0, got " + maxNewTokens);
         }
         if (!(temperature > 0)) {
             throw new IllegalArgumentException("--temperature must be > 0, got " + temperature);
         }
-        if (topK < 0 || !(topP > 0 && topP <= 1)) {
-            throw new IllegalArgumentException("--top-k must be >= 0 and --top-p in (0, 1], got " + topK + " and " + topP);
+        if (topK < 0) {
+            throw new IllegalArgumentException("--top-k must be >= 0, got " + topK);
+        }
+        if (!(topP > 0 && topP <= 1)) {
+            throw new IllegalArgumentException("--top-p must be in (0, 1], got " + topP);
         }
     }
 

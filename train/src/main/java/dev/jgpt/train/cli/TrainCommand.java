@@ -58,8 +58,12 @@ final class TrainCommand implements Callable<Integer> {
     private static final List<String> ARCHITECTURE =
             List.of("n-layer", "n-head", "n-embd", "block-size", "positions", "tie-weights", "no-scale-embedding");
 
+    @Mixin ThreadsOption threads;
+
     @Override
     public Integer call() {
+        threads.apply();
+        Devices.require(options.device);
         PrintStream out = System.out;
         if (evalTokens < 0) {
             throw new IllegalArgumentException("--eval-tokens must be >= 0 (0: all), got " + evalTokens);
@@ -112,7 +116,7 @@ final class TrainCommand implements Callable<Integer> {
                 trainer.plotLoss(!noPlot);
                 if (!trainer.train(interrupts::requested)) {
                     out.println("stopped by " + interrupts.signalName() + " at iteration " + trainer.iteration()
-                            + "; continue with: jgpt train --resume --out-dir " + runDir);
+                            + "; continue with: " + Jgpt.invokedAs() + " train --resume --out-dir " + runDir);
                     return interrupts.exitCode();
                 }
                 // The eval_iters estimate is noisy; the whole split gives the number to compare runs by.

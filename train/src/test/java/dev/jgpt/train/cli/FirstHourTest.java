@@ -93,6 +93,33 @@ class FirstHourTest {
                 source.resolve("latest") + " was trained on " + text + ", which is no longer there: pass --data");
     }
 
+    @Test
+    void errorsNameWhatIsWrongAndHowToFixIt() {
+        Run typo = jgpt("trian");
+        assertEquals(2, typo.exitCode());
+        assertTrue(typo.err().lines().findFirst().orElseThrow().contains("did you mean train?"), typo.err());
+        Run option = jgpt("train", "--max-iter", "10");
+        assertTrue(option.err().lines().findFirst().orElseThrow().contains("did you mean --max-iters?"), option.err());
+
+        Run topP = jgpt("sample", "--checkpoint", dir.toString(), "--top-p", "2");
+        assertUserError(topP, "--top-p must be in (0, 1], got 2.0");
+        assertTrue(!topP.err().contains("--top-k"), topP.err());
+        assertUserError(jgpt(train("--min-lr", "0.5")), "--min-lr must be in [0, --lr 0.01], got 0.5");
+
+        Run gpu = jgpt("sample", "--checkpoint", dir.toString(), "--device", "gpu");
+        assertUserError(gpu, "this build of jgpt has no CUDA");
+        assertTrue(gpu.err().strip().length() <= 300, gpu.err().length() + " characters: " + gpu.err());
+    }
+
+    @Test
+    void everyCommandThatRunsAModelTakesThreads() {
+        for (String command : new String[] {"train", "sample", "eval", "bench"}) {
+            Run help = jgpt(command, "--help");
+            assertTrue(help.out().contains("--threads=N"), command + ": " + help.out());
+        }
+        assertUserError(jgpt(train("--threads", "0")), "--threads must be >= 1, got 0");
+    }
+
     private static double number(String text, String regex) {
         Matcher matcher = Pattern.compile(regex).matcher(text);
         assertTrue(matcher.find(), "no '" + regex + "' in: " + text);
