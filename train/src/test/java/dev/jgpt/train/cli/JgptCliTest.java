@@ -271,7 +271,7 @@ class JgptCliTest {
         Run attention = jgpt("attention", "--checkpoint", first.toString(), "--text", "The cat sat", "--out", dir.resolve("attention.png").toString());
         assertEquals(0, attention.exitCode(), attention.err());
         assertTrue(attention.out().contains("2 layers × 2 heads, 11 positions"), attention.out());
-        Pictures.assertPng(dir.resolve("attention.png"), 2 * (11 * 22 + 70), 2 * (11 * 22 + 70), 10);
+        Pictures.assertPng(dir.resolve("attention.png"), 2 * (11 * 22 + 70), 2 * (11 * 22 + 70) + 46, 10); // and the colour scale
         assertUserError(jgpt("attention", "--checkpoint", first.toString(), "--text", "x".repeat(17), "--out", dir.resolve("a.png").toString()), "--text has 17 characters; the model sees at most block_size = 16");
 
         Run info = jgpt("info", "--checkpoint", first.toString());
