@@ -7,6 +7,14 @@ writes EXPORT_DIR/model.safetensors (F32, nanoGPT's tensor names), config.json (
 architecture: learned positions, tied weights, unscaled embedding, no padding id) and vocab.json
 (meta.pkl's itos in id order, as it is: nanoGPT's character vocabulary has no reserved tokens;
 one that came from jgpt keeps <s>, <pad>, </s>, <unk> and padding id 1).
+
+  python3 interop/from_nanogpt.py --ckpt OUT/ckpt.pt --meta data/NAME/meta.pkl --out-run RUN_DIR [--data CORPUS.txt]
+
+writes a jgpt run folder instead, which `jgpt train --resume --out-dir RUN_DIR [--data CORPUS.txt]`
+continues from nanoGPT's iteration, schedule included: RUN_DIR/nanogpt-NNNNNNN, an export folder that
+also holds AdamW's moments (optimizer.safetensors) and, in config.json's training, the iteration, the
+optimizer's step count and the run's settings taken from nanoGPT's config (with --data, its corpus),
+and RUN_DIR/latest naming it. jgpt saves it as a checkpoint of its own when it resumes.
 Needs Python 3 and PyTorch >= 1.13, nothing else. Character-level checkpoints with bias=True only.
 """
 import argparse
@@ -14,6 +22,7 @@ import os
 import pickle
 import sys
 
+import needs_torch  # noqa: F401  (first: without PyTorch, one line says how to install it)
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -27,7 +36,10 @@ def parse():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--ckpt", required=True, help="nanoGPT's ckpt.pt")
     p.add_argument("--meta", required=True, help="the dataset's meta.pkl (vocab_size, itos, stoi)")
-    p.add_argument("--out", required=True, help="the export folder to write; it must not exist or be empty")
+    out = p.add_mutually_exclusive_group(required=True)
+    out.add_argument("--out", help="the export folder to write; it must not exist or be empty")
+    out.add_argument("--out-run", help="the jgpt run folder to write, for jgpt train --resume; it must not exist or be empty")
+    p.add_argument("--data", help="with --out-run: the corpus jgpt resumes on (as jgpt's --data names it)")
     return p.parse_args()
 
 
@@ -43,10 +55,58 @@ def load(path, what):
         raise Refusal(f"{what} {path} cannot be read: {type(e).__name__}: {e}")
 
 
+# nanoGPT's train.py settings and the jgpt flags that mean the same
+SETTINGS = {"learning_rate": "lr", "min_lr": "min-lr", "warmup_iters": "warmup-iters", "max_iters": "max-iters",
+            "lr_decay_iters": "lr-decay-iters", "weight_decay": "weight-decay", "beta1": "beta1", "beta2": "beta2",
+            "grad_clip": "grad-clip", "gradient_accumulation_steps": "grad-accum", "batch_size": "batch-size",
+            "eval_interval": "eval-interval", "eval_iters": "eval-iters", "log_interval": "log-interval"}
+
+
+def run_settings(ckpt, args, data):
+    """The jgpt run's settings (flag-named keys) from nanoGPT's config; nanoGPT's architecture."""
+    config = ckpt.get("config") or {}
+    missing = [k for k in SETTINGS if k not in config]
+    if missing:
+        raise Refusal(f"the checkpoint's config lacks {', '.join(missing)}: it was not saved by nanoGPT's train.py")
+    run = {flag: config[key] for key, flag in SETTINGS.items()}
+    if not config.get("decay_lr", True):  # a constant rate: no warm-up, no decay
+        run.update({"min-lr": run["lr"], "warmup-iters": 0})
+    run.update({"column": None, "n-layer": args["n_layer"], "n-head": args["n_head"], "n-embd": args["n_embd"],
+                "block-size": args["block_size"], "dropout": float(args.get("dropout", 0.0)), "positions": "learned",
+                "tie-weights": True, "no-scale-embedding": True, "init": "gpt2", "init-from": None,
+                "keep-checkpoints": 3, "seed": 1337, "device": "cpu", "max-nonfinite-steps": 5})
+    if data is not None:
+        run["data"] = data  # else jgpt asks for --data when it resumes
+    return run
+
+
+def optimizer_moments(ckpt, names, weights):
+    """AdamW's moments by nanoGPT name and the step count, from configure_optimizers' state_dict:
+    its groups list the 2-D parameters, then the rest, each in named_parameters() order."""
+    optimizer = ckpt.get("optimizer") or {}
+    groups, state = optimizer.get("param_groups", []), optimizer.get("state", {})
+    ordered = [n for n in names if weights[n].dim() >= 2] + [n for n in names if weights[n].dim() < 2]
+    ids = [i for group in groups for i in group["params"]]
+    if len(ids) != len(ordered):
+        raise Refusal(f"the checkpoint's optimizer has {len(ids)} parameters, nanoGPT's GPT {len(ordered)}")
+    moments, steps = {}, set()
+    for i, name in zip(ids, ordered):
+        if i in state:
+            moments[name + ".exp_avg"] = state[i]["exp_avg"]
+            moments[name + ".exp_avg_sq"] = state[i]["exp_avg_sq"]
+            steps.add(int(float(state[i]["step"])))
+    if len(steps) > 1:
+        raise Refusal(f"the checkpoint's optimizer has parameters at different steps {sorted(steps)}")
+    return moments, steps.pop() if steps else 0
+
+
 def main():
     a = parse()
-    if os.path.exists(a.out) and (not os.path.isdir(a.out) or os.listdir(a.out)):
-        raise Refusal(f"{a.out} already exists and is not an empty folder: export into a new one")
+    out = a.out or a.out_run
+    if os.path.exists(out) and (not os.path.isdir(out) or os.listdir(out)):
+        raise Refusal(f"{out} already exists and is not an empty folder: {'export' if a.out else 'write the run'} into a new one")
+    if a.data is not None and not a.out_run:
+        raise Refusal("--data goes with --out-run (an export folder does not name a corpus)")
     ckpt = load(a.ckpt, "checkpoint")
     meta = load(a.meta, "meta file")
     if not isinstance(ckpt, dict) or "model" not in ckpt or "model_args" not in ckpt:
@@ -77,16 +137,26 @@ def main():
     if missing or extra:
         raise Refusal(f"{a.ckpt} does not hold nanoGPT's GPT: missing {missing[:3]}, unexpected {extra[:3]}")
 
-    os.makedirs(a.out, exist_ok=True)
-    write_safetensors(os.path.join(a.out, "model.safetensors"), {n: state[n] for n in names})
     config = architecture(args["n_layer"], args["n_head"], args["n_embd"], args["block_size"], len(tokens),
                           float(args.get("dropout", 0.0)), "learned", True, False, 1 if reserved else None)
     best = ckpt.get("best_val_loss")
-    config["training"] = {"iter": int(ckpt.get("iter_num", 0)),
-                          "best_val_loss": None if best is None else float(best)}
-    write_json(os.path.join(a.out, "config.json"), config)
-    write_json(os.path.join(a.out, "vocab.json"), tokens)
-    print(f"wrote {a.out}: {args['n_layer']} layers, {args['n_embd']} wide, {len(tokens)} tokens, iteration {config['training']['iter']}")
+    iteration = int(ckpt.get("iter_num", 0))
+    config["training"] = {"iter": iteration, "best_val_loss": None if best is None else float(best)}
+    folder = out
+    if a.out_run:
+        moments, step = optimizer_moments(ckpt, nanogpt_parameter_names(args["n_layer"]), state)
+        config["training"].update(optimizer_step=step, config=run_settings(ckpt, args, a.data), documents=False)
+        folder = os.path.join(out, f"nanogpt-{iteration:07d}")
+        os.makedirs(folder)
+        if step > 0:
+            write_safetensors(os.path.join(folder, "optimizer.safetensors"), moments)
+        os.symlink(os.path.basename(folder), os.path.join(out, "latest"))
+    os.makedirs(folder, exist_ok=True)
+    write_safetensors(os.path.join(folder, "model.safetensors"), {n: state[n] for n in names})
+    write_json(os.path.join(folder, "config.json"), config)
+    write_json(os.path.join(folder, "vocab.json"), tokens)
+    print(f"wrote {out}: {args['n_layer']} layers, {args['n_embd']} wide, {len(tokens)} tokens, iteration {iteration}"
+          + (f"; continue with: ./jgpt train --resume --out-dir {out}" + ("" if a.data else " --data CORPUS") if a.out_run else ""))
 
 
 if __name__ == "__main__":

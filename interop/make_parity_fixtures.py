@@ -24,6 +24,7 @@ import math
 import os
 import sys
 
+import needs_torch  # noqa: F401  (first: without PyTorch, one line says how to install it)
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))

@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 
+import needs_torch  # noqa: F401  (first: without PyTorch, one line says how to install it)
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))

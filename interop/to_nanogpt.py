@@ -20,6 +20,7 @@ import os
 import pickle
 import sys
 
+import needs_torch  # noqa: F401  (first: without PyTorch, one line says how to install it)
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -109,7 +110,7 @@ def run_config(config, training, dataset):
     max_iters = run.get("max-iters", 2000)
     return {
         "out_dir": ".", "init_from": "resume", "dataset": dataset or "jgpt",
-        "eval_interval": run.get("eval-interval") or 250, "eval_iters": 200, "log_interval": run.get("log-interval", 10),
+        "eval_interval": run.get("eval-interval") or 250, "eval_iters": run.get("eval-iters", 200), "log_interval": run.get("log-interval", 10),
         "always_save_checkpoint": True,
         "gradient_accumulation_steps": run.get("grad-accum", 1), "batch_size": run.get("batch-size", 12),
         "block_size": config["block_size"], "n_layer": config["n_layer"], "n_head": config["n_head"],

@@ -18,7 +18,15 @@ public interface Corpus {
     Batch batch(Split split, int batchSize, int blockSize, Random random);
 
     /**
-     * The rows of the given windows of {@code split} (from {@link #evaluationWindows}), each padded
+     * {@code count} random windows of {@code split} for a loss estimate, drawn so that every target
+     * of the split is equally likely to be scored (a document's windows never cross into the next),
+     * all from {@code random}.
+     */
+    List<Window> estimateWindows(Split split, int count, int blockSize, Random random);
+
+    /**
+     * The rows of the given windows of {@code split} (from {@link #evaluationWindows} or {@link
+     * #estimateWindows}), each padded
      * with {@code <pad>} to {@code blockSize}.
      */
     Batch batch(Split split, List<Window> windows, int blockSize);
@@ -46,6 +54,9 @@ public interface Corpus {
      * @param maxTargets the most targets to score; 0 for all
      */
     EvaluationWindows evaluationWindows(Split split, int blockSize, long maxTargets);
+
+    /** Whether it is made of documents (CSV rows, the files of a folder), each from {@code <s>} to {@code </s>}, rather than one text. */
+    boolean documents();
 
     /** How many characters of the text were not in a given vocabulary and became {@code <unk>}. */
     long unknownCount();

@@ -94,6 +94,11 @@ public final class EvaluationWindows implements Iterator<Window> {
     }
 
     private long windowsIn(long length) {
+        return windowsIn(length, blockSize);
+    }
+
+    /** How many windows cut a sequence of {@code length} tokens. */
+    static long windowsIn(long length, int blockSize) {
         return length < 2 ? 0 : (length - 1 + blockSize - 1) / blockSize;
     }
 

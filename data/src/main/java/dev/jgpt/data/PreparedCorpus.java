@@ -40,6 +40,7 @@ final class PreparedCorpus implements Corpus {
     private final Vocabulary vocabulary;
     private final Map<Split, TokenArray> tokens;
     private final Map<Split, TokenArray> starts;
+    private final Map<Split, EstimateWindows> estimateWindows = new EnumMap<>(Split.class); // made at the first estimate
 
     PreparedCorpus(Facts facts, Vocabulary vocabulary, Map<Split, TokenArray> tokens, Map<Split, TokenArray> starts) {
         this.facts = facts;
@@ -62,7 +63,8 @@ final class PreparedCorpus implements Corpus {
         return facts;
     }
 
-    private boolean documents() {
+    @Override
+    public boolean documents() {
         return facts.documents() != null;
     }
 
@@ -99,6 +101,31 @@ final class PreparedCorpus implements Corpus {
         return new Batch(batchSize, blockSize, inputs, targets, countedTargets);
     }
 
+    /**
+     * For text, windows at random offsets, as {@link #batch(Split, int, int, Random)} draws them; for
+     * documents, windows drawn uniformly among those that cut them (see {@link EstimateWindows}).
+     */
+    @Override
+    public List<Window> estimateWindows(Split split, int count, int blockSize, Random random) {
+        checkBlockSize(blockSize);
+        Window[] windows = new Window[count];
+        if (!documents()) {
+            for (int row = 0; row < count; row++) {
+                windows[row] = new Window(uniform(random, tokens.get(split).length() - blockSize), blockSize + 1);
+            }
+            return List.of(windows);
+        }
+        EstimateWindows drawn = estimateWindows.get(split);
+        if (drawn == null || drawn.blockSize() != blockSize) {
+            drawn = new EstimateWindows(tokens.get(split).length(), starts.get(split), blockSize);
+            estimateWindows.put(split, drawn);
+        }
+        for (int row = 0; row < count; row++) {
+            windows[row] = drawn.draw(random);
+        }
+        return List.of(windows);
+    }
+
     /** The rows of {@code windows} of {@code split}, each padded with {@code <pad>} to {@code blockSize}. */
     @Override
     public Batch batch(Split split, List<Window> windows, int blockSize) {
@@ -131,7 +158,7 @@ final class PreparedCorpus implements Corpus {
     }
 
     /** A uniform draw from [0, bound); below 2^31 it is the draw {@code nextInt} gives, as before long positions. */
-    private static long uniform(Random random, long bound) {
+    static long uniform(Random random, long bound) {
         return bound <= Integer.MAX_VALUE ? random.nextInt((int) bound) : random.nextLong(bound);
     }
 

@@ -56,6 +56,7 @@ public final class Shakespeare {
             checkHash(file, file + " is there but is not tiny Shakespeare; delete it to download it again");
             return file;
         }
+        boolean madeDataDir = !Files.isDirectory(dataDir);
         try {
             Files.createDirectories(dataDir);
             Path temporary = dataDir.resolve(FILE_NAME + ".part");
@@ -65,6 +66,9 @@ public final class Shakespeare {
                 Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE);
             } finally {
                 Files.deleteIfExists(temporary);
+                if (madeDataDir && !Files.exists(file)) {
+                    Files.deleteIfExists(dataDir); // a failed download leaves no empty data folder behind
+                }
             }
         } catch (IOException e) {
             throw new CorpusException("cannot write tiny Shakespeare to " + dataDir + ": " + e, e);
@@ -83,7 +87,8 @@ public final class Shakespeare {
             response = client.send(request, HttpResponse.BodyHandlers.ofFile(destination, CREATE, WRITE, TRUNCATE_EXISTING));
         } catch (IOException e) {
             throw new CorpusException("cannot download tiny Shakespeare from " + source + " (" + reason(e, source)
-                    + "): you seem to be offline; use --data FILE with a local copy", e);
+                    + "): you seem to be offline; put a copy at " + destination.resolveSibling(FILE_NAME).toAbsolutePath()
+                    + " (data/ of the folder jgpt runs in), or use --data FILE", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CorpusException("the download of tiny Shakespeare from " + source + " was interrupted", e);

@@ -2,6 +2,7 @@ package dev.jgpt.data;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -64,8 +65,18 @@ class ShakespeareTest {
                 () -> assertThrows(CorpusException.class, () -> Shakespeare.download(folder, UNREACHABLE)));
 
         assertEquals("cannot download tiny Shakespeare from " + UNREACHABLE + " (cannot connect to 127.0.0.1:9):"
-                + " you seem to be offline; use --data FILE with a local copy", e.getMessage());
+                + " you seem to be offline; put a copy at " + folder.resolve("tinyshakespeare.txt").toAbsolutePath()
+                + " (data/ of the folder jgpt runs in), or use --data FILE", e.getMessage());
         assertEquals(List.of(), filesIn(folder), "nothing is left behind");
+    }
+
+    @Test
+    void offlineLeavesNoEmptyDataFolderBehind() {
+        Path data = folder.resolve("data");
+
+        assertThrows(CorpusException.class, () -> Shakespeare.download(data, UNREACHABLE));
+
+        assertFalse(Files.exists(data), "the data folder it made is gone again");
     }
 
     @Test

@@ -35,11 +35,14 @@ public final class Evaluation {
             return Math.exp(loss);
         }
 
-        /** "111,540 tokens", or "1,000,000 of 223,000,000 tokens, evenly spaced windows" when bounded. */
+        /**
+         * "111,539 targets" (every token of a split but its first is a target), or "1,000,000 of
+         * 223,000,000 targets, evenly spaced windows" when bounded.
+         */
         public String tokensScored() {
             return targets == splitTargets
-                    ? String.format(Locale.ROOT, "%,d tokens", targets)
-                    : String.format(Locale.ROOT, "%,d of %,d tokens, evenly spaced windows", targets, splitTargets);
+                    ? String.format(Locale.ROOT, "%,d targets", targets)
+                    : String.format(Locale.ROOT, "%,d of %,d targets, evenly spaced windows", targets, splitTargets);
         }
     }
 

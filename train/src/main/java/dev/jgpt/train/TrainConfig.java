@@ -102,15 +102,19 @@ public record TrainConfig(
         if (warmupIters < 0) {
             throw new IllegalArgumentException("--warmup-iters must be >= 0, got " + warmupIters);
         }
-        if (!(lr > 0) || !(minLr >= 0) || minLr > lr) {
-            throw new IllegalArgumentException("--lr must be > 0 and --min-lr in [0, lr], got " + lr + " and " + minLr);
+        if (!(lr > 0)) {
+            throw new IllegalArgumentException("--lr must be > 0, got " + lr);
         }
-        if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
-            throw new IllegalArgumentException("--beta1 and --beta2 must be in [0, 1), got " + beta1 + " and " + beta2);
+        if (!(minLr >= 0) || minLr > lr) {
+            throw new IllegalArgumentException("--min-lr must be in [0, --lr " + lr + "], got " + minLr);
         }
-        if (!(weightDecay >= 0) || !(gradClip >= 0)) {
-            throw new IllegalArgumentException(
-                    "--weight-decay and --grad-clip must be >= 0, got " + weightDecay + " and " + gradClip);
+        inUnitInterval("beta1", beta1);
+        inUnitInterval("beta2", beta2);
+        if (!(weightDecay >= 0)) {
+            throw new IllegalArgumentException("--weight-decay must be >= 0, got " + weightDecay);
+        }
+        if (!(gradClip >= 0)) {
+            throw new IllegalArgumentException("--grad-clip must be >= 0, got " + gradClip);
         }
         if (GptConfig.Positions.of(positions) == null) {
             throw new IllegalArgumentException("--positions must be sinusoidal, learned or rope, got " + positions);
@@ -130,6 +134,12 @@ public record TrainConfig(
         }
         if (!"gpt2".equals(init) && !"plain".equals(init)) {
             throw new IllegalArgumentException("--init must be gpt2 or plain, got " + init);
+        }
+    }
+
+    private static void inUnitInterval(String flag, float value) {
+        if (!(value >= 0 && value < 1)) {
+            throw new IllegalArgumentException("--" + flag + " must be in [0, 1), got " + value);
         }
     }
 

@@ -231,23 +231,29 @@ public final class Trainer implements AutoCloseable {
         save(improved);
     }
 
-    /** Mean loss over eval_iters batches in eval mode: no dropout, no gradient. */
+    /**
+     * Mean loss per target over eval_iters batches of random windows in eval mode (no dropout, no
+     * gradient): every target of the split is as likely to count, so it estimates the whole-split loss.
+     */
     private float estimateLoss(Split split, int stream) {
         Random random = new Random(Seeds.of(config.seed(), iter, stream));
         double sum = 0;
+        long targets = 0;
         try (NoGrad noGrad = new NoGrad()) {
             for (int k = 0; k < config.evalIters(); k++) {
                 try (NDManager scope = manager.newSubManager()) {
-                    Batch batch = corpus.batch(split, config.batchSize(), config.blockSize(), random);
-                    sum += CrossEntropy.of(gpt, parameterStore, scope, batch, false).getFloat();
+                    Batch batch = corpus.batch(split, corpus.estimateWindows(split, config.batchSize(), config.blockSize(), random),
+                            config.blockSize());
+                    sum += (double) CrossEntropy.of(gpt, parameterStore, scope, batch, false).getFloat() * batch.countedTargets();
+                    targets += batch.countedTargets();
                 }
             }
         }
-        return (float) (sum / config.evalIters());
+        return (float) (sum / targets);
     }
 
     private void save(boolean isBest) {
-        Path saved = checkpoints.save(iter, bestValLoss, config, corpus.vocabulary(), gpt, optimizer, isBest);
+        Path saved = checkpoints.save(iter, bestValLoss, config, corpus.vocabulary(), corpus.documents(), gpt, optimizer, isBest);
         savedAt = iter;
         out.println("saved " + saved + (isBest ? " (best)" : ""));
     }

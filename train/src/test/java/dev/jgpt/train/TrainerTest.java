@@ -160,7 +160,7 @@ public class TrainerTest {
 
     /**
      * ms/iter times the steps alone. The clock here moves only when a batch is drawn, 1 s per
-     * batch, so a step (2 micro-batches) takes exactly 2 s and an evaluation (2 x 4 batches) 8 s:
+     * batch (or a batch's windows), so a step (2 micro-batches) takes exactly 2 s and an evaluation (2 x 4 batches) 8 s:
      * every logged speed must read 2,000 ms. It used to read 400 ms on the line after an
      * evaluation (one step's time over the 5 steps since the last line), and would read more if an
      * evaluation or a save counted as step time.
@@ -186,6 +186,12 @@ public class TrainerTest {
             }
 
             @Override
+            public List<Window> estimateWindows(Split split, int count, int blockSize, java.util.Random random) {
+                now[0] += 1_000_000_000;
+                return STORIES.estimateWindows(split, count, blockSize, random);
+            }
+
+            @Override
             public Batch batch(Split split, List<Window> windows, int blockSize) {
                 return STORIES.batch(split, windows, blockSize);
             }
@@ -193,6 +199,11 @@ public class TrainerTest {
             @Override
             public Corpus whole() {
                 return STORIES.whole();
+            }
+
+            @Override
+            public boolean documents() {
+                return STORIES.documents();
             }
 
             @Override

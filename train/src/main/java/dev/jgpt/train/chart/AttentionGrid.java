@@ -14,12 +14,15 @@ import org.knowm.xchart.style.Styler;
 /**
  * Attention weights as a grid of heatmaps, one row of panels per layer and one column per head;
  * in each panel, row i (a query position, top to bottom) shows how much that position takes from
- * each position (the keys, left to right), from white (0) to dark blue (1).
+ * each position (the keys, left to right), from white (0) to dark blue (1), as the colour scale
+ * under the grid shows.
  */
 public final class AttentionGrid {
 
     private static final int MARGIN = 70; // per panel: title, tick labels
     private static final Color[] SCALE = {Color.WHITE, new Color(0x9ecae1), new Color(0x3182bd), new Color(0x08306b)};
+    private static final int SCALE_HEIGHT = 46; // the colour scale's strip under the panels
+    private static final int SCALE_WIDTH = 240;
 
     private final float[][][][] weights; // [layer][head][query][key]
     private final List<String> labels;
@@ -42,7 +45,7 @@ public final class AttentionGrid {
     }
 
     public int height() {
-        return weights.length * panelSize();
+        return weights.length * panelSize() + SCALE_HEIGHT;
     }
 
     private int panelSize() {
@@ -66,6 +69,39 @@ public final class AttentionGrid {
                 }
             }
         }
+        canvas.setColor(Color.WHITE);
+        canvas.fillRect(0, weights.length * size, width, SCALE_HEIGHT);
+        paintScale(canvas, weights.length * size);
+    }
+
+    /**
+     * The colour scale, 0 to 1, left to right, coloured as XChart colours a cell: evenly spaced
+     * range colours, linearly interpolated between.
+     */
+    private void paintScale(Graphics2D canvas, int top) {
+        int left = 20;
+        int barTop = top + 6;
+        int barHeight = 14;
+        for (int x = 0; x < SCALE_WIDTH; x++) {
+            double position = (double) x / (SCALE_WIDTH - 1) * (SCALE.length - 1);
+            int lower = Math.min((int) position, SCALE.length - 2);
+            double t = position - lower;
+            Color a = SCALE[lower];
+            Color b = SCALE[lower + 1];
+            canvas.setColor(new Color((int) Math.round(a.getRed() + t * (b.getRed() - a.getRed())),
+                    (int) Math.round(a.getGreen() + t * (b.getGreen() - a.getGreen())),
+                    (int) Math.round(a.getBlue() + t * (b.getBlue() - a.getBlue()))));
+            canvas.fillRect(left + x, barTop, 1, barHeight);
+        }
+        canvas.setColor(Color.GRAY);
+        canvas.drawRect(left, barTop, SCALE_WIDTH - 1, barHeight);
+        canvas.setColor(Color.BLACK);
+        canvas.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        int labelsY = barTop + barHeight + 14;
+        canvas.drawString("0", left - 3, labelsY);
+        canvas.drawString("0.5", left + SCALE_WIDTH / 2 - 8, labelsY);
+        canvas.drawString("1", left + SCALE_WIDTH - 4, labelsY);
+        canvas.drawString("attention weight (each query row sums to 1)", left + SCALE_WIDTH + 14, barTop + barHeight - 2);
     }
 
     private HeatMapChart panel(int layer, int head, int size) {

@@ -146,7 +146,8 @@ public final class LossChart {
         chart.setTitle(title);
         chart.setYAxisTitle("loss");
         XYStyler styler = style(chart);
-        styler.setLegendPosition(Styler.LegendPosition.InsideNE);
+        // One run's losses fall away from the top right corner; several runs' legend would cover their curves there.
+        styler.setLegendPosition(runs.size() > 1 ? Styler.LegendPosition.OutsideE : Styler.LegendPosition.InsideNE);
         styler.setLegendBackgroundColor(new Color(255, 255, 255, 210));
         styler.setYAxisDecimalPattern("0.0#");
         if (logScale()) {

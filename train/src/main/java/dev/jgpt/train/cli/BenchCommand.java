@@ -63,11 +63,20 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    @Mixin ThreadsOption threads;
+
     @Override
     public Integer call() {
-        if (iters <= 0 || warmup < 0 || sampleTokens < 0) {
-            throw new IllegalArgumentException(
-                    "--iters must be > 0, --warmup and --sample-tokens >= 0, got " + iters + ", " + warmup + " and " + sampleTokens);
+        threads.apply();
+        Devices.require(options.device.name);
+        if (iters <= 0) {
+            throw new IllegalArgumentException("--iters must be > 0, got " + iters);
+        }
+        if (warmup < 0) {
+            throw new IllegalArgumentException("--warmup must be >= 0, got " + warmup);
+        }
+        if (sampleTokens < 0) {
+            throw new IllegalArgumentException("--sample-tokens must be >= 0, got " + sampleTokens);
         }
         TrainConfig config = options.requestedConfig();
         Corpus corpus = Corpora.open(config.data(), config.column(), null, options.prepared.corpusOptions(config.seed()));

@@ -11,8 +11,10 @@ import dev.jgpt.train.store.Checkpoint;
 import dev.jgpt.train.store.CheckpointStore;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -71,7 +73,7 @@ final class EmbeddingsCommand implements Callable<Integer> {
                 vectors.size(), vectors.width(), ProjectorFiles.METADATA);
 
         System.out.println("nearest neighbours by cosine similarity:");
-        Neighbours nearest = new Neighbours(vectors);
+        Neighbours nearest = new Neighbours(vectors, untrainedRows(loaded));
         for (int id : queries) {
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %-10s", vectors.label(id)));
             List<Neighbours.Neighbour> found = nearest.of(id, neighbours);
@@ -84,6 +86,25 @@ final class EmbeddingsCommand implements Callable<Integer> {
             System.out.println(line.toString().stripTrailing());
         }
         return 0;
+    }
+
+    /**
+     * The reserved rows of the token embedding that training never updated: {@code <pad>} and
+     * {@code <unk>} (never in a run's own corpus); {@code <s>} unless documents start with it;
+     * {@code </s>}, never an input, unless documents end with it and the head shares the embedding.
+     */
+    private static Set<Integer> untrainedRows(Checkpoint loaded) {
+        if (!loaded.vocabulary().hasSpecials()) {
+            return Set.of();
+        }
+        Set<Integer> rows = new HashSet<>(List.of(Vocabulary.PAD, Vocabulary.UNK));
+        if (!loaded.documents()) {
+            rows.add(Vocabulary.BOS);
+        }
+        if (!loaded.documents() || !loaded.modelConfig().tieWeights()) {
+            rows.add(Vocabulary.EOS);
+        }
+        return rows;
     }
 
     private static String runName(Checkpoint loaded) {

@@ -48,8 +48,12 @@ final class EvalCommand implements Callable<Integer> {
 
     @Mixin DeviceOption device;
 
+    @Mixin ThreadsOption threads;
+
     @Override
     public Integer call() {
+        threads.apply();
+        Devices.require(device.name);
         if (batchSize <= 0) {
             throw new IllegalArgumentException("--batch-size must be > 0, got " + batchSize);
         }

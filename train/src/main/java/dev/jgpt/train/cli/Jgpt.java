@@ -53,8 +53,8 @@ public final class Jgpt implements Runnable {
                         err.println("jgpt: " + fromFile); // a bad file is a user error, not a bad flag
                         return 1;
                     }
-                    err.println("jgpt: " + firstLine(error));
-                    err.println("Run 'jgpt " + subcommandName(error.getCommandLine()) + "--help' for the options.");
+                    err.println("jgpt: " + firstLine(error) + suggestion(error));
+                    err.println("Run '" + invokedAs() + " " + subcommandName(error.getCommandLine()) + "--help' for the options.");
                     if (debug) {
                         error.printStackTrace(err);
                     }
@@ -87,6 +87,19 @@ public final class Jgpt implements Runnable {
         }
         err.flush();
         return 1;
+    }
+
+    /** How the user ran jgpt, for commands they can paste: the launcher's name as typed ("./jgpt"), else "jgpt". */
+    static String invokedAs() {
+        return System.getProperty("jgpt.launcher", "jgpt");
+    }
+
+    /** "; did you mean train?" for a mistyped command or option: picocli's nearest one (its first suggestion), else "". */
+    private static String suggestion(CommandLine.ParameterException error) {
+        if (!(error instanceof CommandLine.UnmatchedArgumentException unmatched) || unmatched.getSuggestions().isEmpty()) {
+            return "";
+        }
+        return "; did you mean " + unmatched.getSuggestions().get(0) + "?";
     }
 
     /** The first line of the message: libraries (Gson) add lines of advice that are not for users. */

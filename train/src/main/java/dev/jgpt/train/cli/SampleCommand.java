@@ -33,7 +33,7 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "A run folder (its latest checkpoint; DIR/best for the best one), one checkpoint folder, or an export folder.")
     Path checkpoint;
 
-    @Option(names = "--start", paramLabel = "TEXT|FILE:path", description = "Text to continue; FILE:path reads it from a file, FILE:- from standard input (default: a new line; <s> for a CSV-trained model).")
+    @Option(names = "--start", paramLabel = "TEXT|FILE:path", description = "Text to continue; FILE:path reads it from a file, FILE:- from standard input (default: a new line; <s> for a model trained on documents: CSV rows or a folder's files).")
     String start = "";
 
     @Option(names = "--num-samples", description = "Samples to draw (default: ${DEFAULT-VALUE}).")
@@ -62,8 +62,12 @@ final class SampleCommand implements Callable<Integer> {
 
     @Mixin DeviceOption device;
 
+    @Mixin ThreadsOption threads;
+
     @Override
     public Integer call() throws IOException {
+        threads.apply();
+        Devices.require(device.name);
         SingleThread.beforeEngineStarts();
         checkOptions();
         PrintStream out = System.out;
@@ -74,7 +78,7 @@ final class SampleCommand implements Callable<Integer> {
         try (NDManager manager = NDManager.newBaseManager(Device.fromName(device.name))) {
             Gpt gpt = loaded.loadModel(manager);
             // Text runs never saw </s>: like <unk>, it is left out of their draw.
-            boolean stopAtEos = !ignoreEos && loaded.column() != null;
+            boolean stopAtEos = !ignoreEos && loaded.documents();
             Sampler sampler = new Sampler(gpt, manager, !noKvCache, stopAtEos);
             Random random = new Random(seed);
             for (int n = 0; n < numSamples; n++) {
@@ -94,14 +98,20 @@ final class SampleCommand implements Callable<Integer> {
     }
 
     private void checkOptions() {
-        if (numSamples <= 0 || maxNewTokens <= 0) {
-            throw new IllegalArgumentException("--num-samples and --max-new-tokens must be > 0, got " + numSamples + " and " + maxNewTokens);
+        if (numSamples <= 0) {
+            throw new IllegalArgumentException("--num-samples must be > 0, got " + numSamples);
+        }
+        if (maxNewTokens <= 0) {
+            throw new IllegalArgumentException("--max-new-tokens must be > 0, got " + maxNewTokens);
         }
         if (!(temperature > 0)) {
             throw new IllegalArgumentException("--temperature must be > 0, got " + temperature);
         }
-        if (topK < 0 || !(topP > 0 && topP <= 1)) {
-            throw new IllegalArgumentException("--top-k must be >= 0 and --top-p in (0, 1], got " + topK + " and " + topP);
+        if (topK < 0) {
+            throw new IllegalArgumentException("--top-k must be >= 0, got " + topK);
+        }
+        if (!(topP > 0 && topP <= 1)) {
+            throw new IllegalArgumentException("--top-p must be in (0, 1], got " + topP);
         }
     }
 
@@ -122,13 +132,13 @@ final class SampleCommand implements Callable<Integer> {
     }
 
     /**
-     * Where a sample starts without --start: a CSV run's documents begin with {@code <s>}, as in
+     * Where a sample starts without --start: documents (CSV rows, a folder's files) begin with {@code <s>}, as in
      * training; a text run never saw {@code <s>}, so it starts after a newline (else a space), as
      * if at the start of a line.
      */
     private static int[] freshStart(SavedModel loaded) {
         Vocabulary vocabulary = loaded.vocabulary();
-        if (loaded.column() == null || !vocabulary.hasSpecials()) {
+        if (!loaded.documents() || !vocabulary.hasSpecials()) {
             for (String character : new String[] {"\n", " "}) {
                 int id = vocabulary.tokens().indexOf(character); // never a reserved token: those are longer
                 if (id >= 0) {

@@ -14,9 +14,11 @@ import dev.jgpt.train.Trainer;
 import dev.jgpt.train.chart.LossPlot;
 import dev.jgpt.train.store.Checkpoint;
 import dev.jgpt.train.store.CheckpointStore;
+import dev.jgpt.train.store.ExportFolder;
 import dev.jgpt.train.store.RunLock;
 import dev.jgpt.train.store.SavedModel;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -57,21 +59,27 @@ final class TrainCommand implements Callable<Integer> {
     private static final List<String> ARCHITECTURE =
             List.of("n-layer", "n-head", "n-embd", "block-size", "positions", "tie-weights", "no-scale-embedding", "rope-base");
 
+    @Mixin ThreadsOption threads;
+
     @Override
     public Integer call() {
+        threads.apply();
+        Devices.require(options.device.name);
         PrintStream out = System.out;
         if (evalTokens < 0) {
             throw new IllegalArgumentException("--eval-tokens must be >= 0 (0: all), got " + evalTokens);
         }
         options.initFrom = initFrom == null ? null : initFrom.toString();
+        SavedModel weights = resume || initFrom == null ? null : SavedModel.open(initFrom, "latest");
+        if (weights != null && options.data == null) {
+            useRecordedCorpus(weights);
+        }
         TrainConfig requested = options.requestedConfig();
         Path runDir = Path.of(requested.outDir());
         Corpus corpus = null;
-        SavedModel weights = null;
         TrainConfig fresh = requested;
         if (!resume) {
             // Bad data fails before the run folder is made.
-            weights = initFrom == null ? null : SavedModel.open(initFrom, "latest");
             fresh = weights == null ? requested : withArchitectureOf(weights, requested);
             corpus = Corpora.open(fresh.data(), fresh.column(), weights == null ? null : weights.vocabulary(), options.prepared.corpusOptions(fresh.seed()));
             corpus.checkBlockSize(fresh.blockSize());
@@ -82,7 +90,7 @@ final class TrainCommand implements Callable<Integer> {
         try (RunLock lock = RunLock.acquire(runDir); Interrupts interrupts = Interrupts.install(System.err)) {
             Trainer trainer;
             if (resume) {
-                Checkpoint checkpoint = CheckpointStore.open(runDir, "latest");
+                Checkpoint checkpoint = ExportFolder.resumable(runDir, requested.data());
                 TrainConfig config = resumedConfig(checkpoint.config(), requested);
                 if (config.maxIters() <= checkpoint.iter()) {
                     throw new IllegalArgumentException(
@@ -111,7 +119,7 @@ final class TrainCommand implements Callable<Integer> {
                 }
                 if (!trainer.train(interrupts::requested)) {
                     out.println("stopped by " + interrupts.signalName() + " at iteration " + trainer.iteration()
-                            + "; continue with: jgpt train --resume --out-dir " + runDir);
+                            + "; continue with: " + Jgpt.invokedAs() + " train --resume --out-dir " + runDir);
                     return interrupts.exitCode();
                 }
                 // The eval_iters estimate is noisy; the whole split gives the number to compare runs by.
@@ -122,6 +130,27 @@ final class TrainCommand implements Callable<Integer> {
             }
             out.println("done: checkpoints in " + runDir);
             return interrupts.requested() ? interrupts.exitCode() : 0;
+        }
+    }
+
+    /**
+     * Without --data, --init-from goes on with the corpus its model was trained on: when that is
+     * recorded and still there; else it refuses, rather than train on the built-in stories.
+     */
+    private void useRecordedCorpus(SavedModel weights) {
+        String recorded = weights.data();
+        if (recorded == null) {
+            throw new IllegalArgumentException(
+                    weights.dir() + " does not record the corpus it was trained on: pass --data with the corpus to train on");
+        }
+        boolean there = recorded.isEmpty() || recorded.equals(Corpora.SHAKESPEARE) || Files.exists(Path.of(recorded));
+        if (!there) {
+            throw new IllegalArgumentException(weights.dir() + " was trained on " + recorded
+                    + ", which is no longer there: pass --data with the corpus to train on");
+        }
+        options.data = recorded;
+        if (options.column == null) {
+            options.column = weights.column();
         }
     }
 

@@ -3,6 +3,7 @@ package dev.jgpt.train.inspect;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 
 /** The tokens whose embedding rows point the most the same way as a given one (cosine similarity). */
 public final class Neighbours {
@@ -12,9 +13,15 @@ public final class Neighbours {
 
     private final TokenVectors vectors;
     private final double[] norms;
+    private final Set<Integer> leftOut;
 
-    public Neighbours(TokenVectors vectors) {
+    /**
+     * @param leftOut ids never given as a neighbour: rows training never updated (a text run's
+     *     {@code <s>}, {@code <unk>}), whose random directions mean nothing
+     */
+    public Neighbours(TokenVectors vectors, Set<Integer> leftOut) {
         this.vectors = vectors;
+        this.leftOut = leftOut;
         norms = new double[vectors.size()];
         for (int id = 0; id < vectors.size(); id++) {
             norms[id] = Math.sqrt(dot(vectors.rows()[id], vectors.rows()[id]));
@@ -31,7 +38,7 @@ public final class Neighbours {
             return all;
         }
         for (int other = 0; other < vectors.size(); other++) {
-            if (other != id && norms[other] > 0) {
+            if (other != id && norms[other] > 0 && !leftOut.contains(other)) {
                 double cosine = dot(vectors.rows()[id], vectors.rows()[other]) / (norms[id] * norms[other]);
                 all.add(new Neighbour(other, cosine));
             }

@@ -12,15 +12,16 @@ import ai.djl.pytorch.jni.JniUtils;
  */
 public final class SingleThread implements AutoCloseable {
 
-    private static final String THREADS_PROPERTY = "ai.djl.pytorch.num_threads";
+    /** The system property DJL reads for libtorch's intra-op threads when the engine starts. */
+    public static final String THREADS_PROPERTY = "ai.djl.pytorch.num_threads";
 
     private final int previous;
 
-    /** Runs torch on one thread until closed. */
+    /** Runs torch on one thread until closed, or on as many as the user chose (--threads). */
     public SingleThread() {
         Engine.getInstance(); // loads libtorch
         previous = JniUtils.getNumThreads();
-        JniUtils.setNumThreads(1);
+        JniUtils.setNumThreads(Integer.getInteger(THREADS_PROPERTY, 1));
     }
 
     /**

@@ -21,8 +21,11 @@ import java.util.Objects;
  *
  * @param optimizerStep the optimizer's step count as state.json records it, or {@link
  *     #IN_OPTIMIZER_BIN} for a checkpoint before format 3
+ * @param recordedDocuments whether the run's corpus is made of documents, or null for a checkpoint
+ *     saved before that was recorded
  */
-public record Checkpoint(Path dir, int iter, Float bestValLoss, TrainConfig config, Vocabulary vocabulary, long optimizerStep)
+public record Checkpoint(Path dir, int iter, Float bestValLoss, TrainConfig config, Vocabulary vocabulary, long optimizerStep,
+        Boolean recordedDocuments)
         implements SavedModel {
 
     public static final String MODEL = "model.params";
@@ -49,6 +52,11 @@ public record Checkpoint(Path dir, int iter, Float bestValLoss, TrainConfig conf
     @Override
     public String column() {
         return config.column();
+    }
+
+    @Override
+    public boolean documents() {
+        return recordedDocuments != null ? recordedDocuments : SavedModel.super.documents();
     }
 
     @Override

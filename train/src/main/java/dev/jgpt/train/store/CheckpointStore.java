@@ -58,9 +58,13 @@ public final class CheckpointStore {
         this.runDir = runDir;
     }
 
-    /** Saves a checkpoint at {@code iter}, points {@code latest} at it and, if asked, {@code best}. */
-    public Path save(
-            int iter, Float bestValLoss, TrainConfig config, Vocabulary vocabulary, Gpt gpt, AdamW optimizer, boolean isBest) {
+    /**
+     * Saves a checkpoint at {@code iter}, points {@code latest} at it and, if asked, {@code best};
+     * {@code documents} records whether the run's corpus is made of documents (see {@link
+     * SavedModel#documents()}).
+     */
+    public Path save(int iter, Float bestValLoss, TrainConfig config, Vocabulary vocabulary, boolean documents, Gpt gpt,
+            AdamW optimizer, boolean isBest) {
         Path temporary = null;
         try {
             checkFinite(gpt);
@@ -75,6 +79,7 @@ public final class CheckpointStore {
             state.addProperty("best-val-loss", bestValLoss);
             state.add("config", config.toJson());
             state.addProperty("optimizer-step", optimizer.stepCount());
+            state.addProperty("documents", documents);
             JsonObject hashes = new JsonObject();
             for (String file : files(FORMAT, optimizer.stepCount())) {
                 hashes.addProperty(file, sha256(temporary.resolve(file)));
@@ -152,7 +157,9 @@ public final class CheckpointStore {
             JsonElement best = state.get("best-val-loss");
             Float bestValLoss = best == null || best.isJsonNull() ? null : best.getAsFloat();
             Vocabulary vocabulary = Vocabulary.load(dir.resolve(Checkpoint.VOCAB));
-            return new Checkpoint(dir, state.get("iter").getAsInt(), bestValLoss, config, vocabulary, optimizerStep);
+            JsonElement documents = state.get("documents"); // absent before it was recorded
+            return new Checkpoint(dir, state.get("iter").getAsInt(), bestValLoss, config, vocabulary, optimizerStep,
+                    documents == null || documents.isJsonNull() ? null : documents.getAsBoolean());
         } catch (CheckpointException e) {
             throw e;
         } catch (RuntimeException e) {

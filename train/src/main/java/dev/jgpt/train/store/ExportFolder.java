@@ -17,6 +17,7 @@ import dev.jgpt.data.CorpusException;
 import dev.jgpt.data.Vocabulary;
 import dev.jgpt.model.Gpt;
 import dev.jgpt.model.GptConfig;
+import dev.jgpt.train.TrainConfig;
 import dev.jgpt.train.optim.AdamW;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -38,13 +39,15 @@ import java.util.stream.Stream;
  * AdamW's moments, {@code <name>.exp_avg} and {@code <name>.exp_avg_sq}, when the run took a step.
  * README.md, "Moving to PyTorch and back", documents every key.
  */
-public record ExportFolder(Path dir, GptConfig modelConfig, Vocabulary vocabulary, int iter, String data, String column)
+public record ExportFolder(
+        Path dir, GptConfig modelConfig, Vocabulary vocabulary, int iter, String data, String column, Boolean recordedDocuments)
         implements SavedModel {
 
     static final String CONFIG = "config.json";
     static final String MODEL = "model.safetensors";
     static final String OPTIMIZER = OptimizerState.FILE;
     static final String VOCAB = "vocab.json";
+    static final String LATEST = "latest";
     static final String HEAD = "lm_head.weight";
     static final String TOKEN_EMBEDDING = "transformer.wte.weight";
     private static final String FORMAT = "jgpt-export-1";
@@ -78,6 +81,7 @@ public record ExportFolder(Path dir, GptConfig modelConfig, Vocabulary vocabular
             training.addProperty("best_val_loss", checkpoint.bestValLoss());
             training.addProperty("optimizer_step", optimizer.stepCount());
             training.add("config", checkpoint.config().toJson());
+            training.addProperty("documents", checkpoint.documents());
             config.add("training", training);
             writeJson(temporary.resolve(CONFIG), config);
             writeJson(temporary.resolve(VOCAB), checkpoint.vocabulary().tokens());
@@ -143,16 +147,73 @@ public record ExportFolder(Path dir, GptConfig modelConfig, Vocabulary vocabular
         int iter = 0;
         String data = null;
         String column = null;
+        Boolean documents = null;
         if (config.has("training") && config.get("training").isJsonObject()) {
             JsonObject training = config.getAsJsonObject("training");
             iter = training.has("iter") ? training.get("iter").getAsInt() : 0;
+            documents = training.has("documents") && !training.get("documents").isJsonNull() ? training.get("documents").getAsBoolean() : null;
             JsonElement trainConfig = training.get("config");
             if (trainConfig != null && trainConfig.isJsonObject()) {
                 data = Objects.requireNonNullElse(string(trainConfig.getAsJsonObject().get("data")), ""); // "": the built-in stories
                 column = string(trainConfig.getAsJsonObject().get("column"));
             }
         }
-        return new ExportFolder(dir, model, vocabulary, iter, data, column);
+        return new ExportFolder(dir, model, vocabulary, iter, data, column, documents);
+    }
+
+    /** As recorded in config.json's training, else guessed as for a model saved before it was recorded. */
+    @Override
+    public boolean documents() {
+        return recordedDocuments != null ? recordedDocuments : SavedModel.super.documents();
+    }
+
+    /** Whether the {@code latest} link of the run folder {@code runDir} names an export folder, as from_nanogpt.py --out-run writes it. */
+    static boolean isLatestOf(Path runDir) {
+        Path latest = runDir.resolve(LATEST);
+        return Files.isRegularFile(latest.resolve(CONFIG)) && !Files.exists(latest.resolve(Checkpoint.STATE));
+    }
+
+    /**
+     * The latest checkpoint of {@code runDir}, to resume. When its {@code latest} link names an export
+     * folder that holds where a run stood (from_nanogpt.py --out-run writes one: weights, AdamW's
+     * moments and step count, the iteration, the run's settings), that is first saved as a jgpt
+     * checkpoint, the corpus being {@code data} where the settings name none.
+     *
+     * @param data the corpus typed now, or null
+     */
+    public static Checkpoint resumable(Path runDir, String data) {
+        if (isLatestOf(runDir)) {
+            open(runDir.resolve(LATEST)).saveAsCheckpoint(runDir, data);
+        }
+        return CheckpointStore.open(runDir, LATEST);
+    }
+
+    private void saveAsCheckpoint(Path runDir, String data) {
+        JsonElement recorded = readJson(dir.resolve(CONFIG)).getAsJsonObject().get("training");
+        JsonObject training = recorded != null && recorded.isJsonObject() ? recorded.getAsJsonObject() : new JsonObject();
+        if (!training.has("config") || !training.get("config").isJsonObject()) {
+            throw new CheckpointException(dir.resolve(CONFIG) + " records no run to resume (no training.config)");
+        }
+        JsonObject settings = training.getAsJsonObject("config").deepCopy();
+        if (!settings.has("data")) {
+            if (data == null) {
+                throw new IllegalArgumentException(runDir + " does not record the corpus it was trained on: resume with --data and that corpus");
+            }
+            settings.addProperty("data", data);
+        }
+        settings.addProperty("out-dir", runDir.toString());
+        TrainConfig config = TrainConfig.fromJson(settings);
+        JsonElement best = training.get("best_val_loss");
+        long step = training.has("optimizer_step") ? training.get("optimizer_step").getAsLong() : 0;
+        try (NDManager manager = NDManager.newBaseManager();
+                AdamW optimizer = new AdamW(config.beta1(), config.beta2(), config.weightDecay())) {
+            Gpt gpt = loadModel(manager);
+            OptimizerState.read(dir.resolve(OPTIMIZER), gpt, optimizer, step);
+            new CheckpointStore(runDir).save(iter, best == null || best.isJsonNull() ? null : best.getAsFloat(), config, vocabulary,
+                    documents(), gpt, optimizer, false);
+        } catch (IOException e) {
+            throw new CheckpointException(dir + ": " + e.getMessage(), e);
+        }
     }
 
     @Override

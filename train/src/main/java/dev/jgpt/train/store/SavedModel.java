@@ -36,6 +36,15 @@ public interface SavedModel {
     /** The CSV column of that corpus, or null. */
     String column();
 
+    /**
+     * Whether that corpus is made of documents (CSV rows, the files of a folder), which start at
+     * {@code <s>} and stop at {@code </s>}. This default guesses for a model saved before it was
+     * recorded: a CSV column means documents.
+     */
+    default boolean documents() {
+        return column() != null;
+    }
+
     /** Copies the saved weights into {@code gpt}, a model of {@link #modelConfig()}'s shape. */
     void loadWeights(Gpt gpt, NDManager manager);
 
@@ -49,11 +58,15 @@ public interface SavedModel {
 
     /**
      * Opens {@code path}: an export folder (it holds {@value ExportFolder#CONFIG}), a checkpoint
-     * folder, or a run folder, whose {@code preferred} link ("latest" or "best") is used.
+     * folder, or a run folder, whose {@code preferred} link ("latest" or "best") is used; a run
+     * folder that from_nanogpt.py --out-run wrote names an export folder as its latest.
      */
     static SavedModel open(Path path, String preferred) {
         if (Files.isRegularFile(path.resolve(ExportFolder.CONFIG))) {
             return ExportFolder.open(path);
+        }
+        if (ExportFolder.isLatestOf(path)) {
+            return ExportFolder.open(path.resolve(ExportFolder.LATEST));
         }
         return CheckpointStore.open(path, preferred);
     }

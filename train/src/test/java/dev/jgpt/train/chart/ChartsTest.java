@@ -3,12 +3,16 @@ package dev.jgpt.train.chart;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.awt.Color;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -82,6 +86,16 @@ class ChartsTest {
         AttentionGrid grid = new AttentionGrid(weights, List.of("a", "b", "a", "\u2423", "c"));
         grid.write(dir.resolve("attention.png"));
         Pictures.assertPng(dir.resolve("attention.png"), grid.width(), grid.height(), 10);
-        assertEquals(grid.width() / heads * layers, grid.height());
+        assertTrue(grid.height() > grid.width() / heads * layers, "a strip under the panels holds the colour scale");
+        BufferedImage image = ImageIO.read(dir.resolve("attention.png").toFile());
+        int scaleRow = grid.width() / heads * layers + 12; // through the colour bar
+        assertClose(Color.WHITE, new Color(image.getRGB(21, scaleRow)), "0 is white");
+        assertClose(new Color(0x08306b), new Color(image.getRGB(20 + 238, scaleRow)), "1 is dark blue");
+    }
+
+    private static void assertClose(Color expected, Color actual, String what) {
+        int distance = Math.abs(expected.getRed() - actual.getRed()) + Math.abs(expected.getGreen() - actual.getGreen())
+                + Math.abs(expected.getBlue() - actual.getBlue());
+        assertTrue(distance <= 12, what + ": " + actual);
     }
 }

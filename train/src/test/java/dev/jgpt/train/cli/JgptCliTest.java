@@ -216,7 +216,7 @@ class JgptCliTest {
         assertEquals(0, json.exitCode(), json.err());
         assertEquals(1, json.out().strip().lines().count(), json.out());
         com.google.gson.JsonObject result = com.google.gson.JsonParser.parseString(json.out()).getAsJsonObject();
-        assertTrue(eval.out().startsWith(String.format(java.util.Locale.ROOT, "val loss %.4f, perplexity %.2f (%,d tokens, checkpoint ",
+        assertTrue(eval.out().startsWith(String.format(java.util.Locale.ROOT, "val loss %.4f, perplexity %.2f (%,d targets, checkpoint ",
                 result.get("loss").getAsDouble(), result.get("perplexity").getAsDouble(), result.get("tokens").getAsLong())), eval.out() + json.out());
         assertEquals("val", result.get("data").getAsString());
         assertEquals(run.resolve("latest").toString(), result.get("checkpoint").getAsString());
@@ -281,7 +281,7 @@ class JgptCliTest {
         Run attention = jgpt("attention", "--checkpoint", first.toString(), "--text", "The cat sat", "--out", dir.resolve("attention.png").toString());
         assertEquals(0, attention.exitCode(), attention.err());
         assertTrue(attention.out().contains("2 layers × 2 heads, 11 positions"), attention.out());
-        Pictures.assertPng(dir.resolve("attention.png"), 2 * (11 * 22 + 70), 2 * (11 * 22 + 70), 10);
+        Pictures.assertPng(dir.resolve("attention.png"), 2 * (11 * 22 + 70), 2 * (11 * 22 + 70) + 46, 10); // and the colour scale
         assertUserError(jgpt("attention", "--checkpoint", first.toString(), "--text", "x".repeat(17), "--out", dir.resolve("a.png").toString()), "--text has 17 characters; the model sees at most block_size = 16");
 
         Run info = jgpt("info", "--checkpoint", first.toString());
@@ -311,11 +311,11 @@ class JgptCliTest {
                 "--batch-size", "4", "--max-iters", "10", "--eval-interval", "0", "--eval-iters", "2", "--eval-tokens", "40");
         assertEquals(0, train.exitCode(), train.err());
         assertTrue(train.out().matches("(?s).*val loss over the whole val split: [0-9.]+, perplexity [0-9.]+ \\(\\d+ of"
-                + " \\d+ tokens, evenly spaced windows\\).*"), train.out());
+                + " \\d+ targets, evenly spaced windows\\).*"), train.out());
 
         Run whole = jgpt("eval", "--checkpoint", run.toString(), "--prepared-dir", prepared.toString(), "--eval-tokens", "0");
         assertEquals(0, whole.exitCode(), whole.err());
-        assertTrue(whole.out().matches("val loss [0-9.]+, perplexity [0-9.]+ \\(\\d+ tokens, checkpoint .*\\n"), whole.out());
+        assertTrue(whole.out().matches("val loss [0-9.]+, perplexity [0-9.]+ \\(\\d+ targets, checkpoint .*\\n"), whole.out());
 
         Path blank = Files.writeString(dir.resolve("blank.csv"), "id,text\n1,\n2,\n");
         assertUserError(jgpt("eval", "--checkpoint", run.toString(), "--data", blank.toString(), "--prepared-dir",

@@ -97,12 +97,16 @@ class EmbeddingFilesTest {
             {1, 0}, {0, 0}, {0, 1}, {-1, 0}, // <s>, <pad>, </s>, <unk>
             {2, 0.1f}, {1, 1}, {-3, -0.5f} // a, b, c
         };
-        Neighbours neighbours = new Neighbours(new TokenVectors(rows, vocabulary));
+        Neighbours neighbours = new Neighbours(new TokenVectors(rows, vocabulary), java.util.Set.of());
         List<Neighbours.Neighbour> ofA = neighbours.of(4, 3);
         assertEquals(List.of(0, 5, 2), ofA.stream().map(Neighbours.Neighbour::id).toList());
         assertEquals(2 / Math.sqrt(4.01), ofA.get(0).cosine(), 1e-6);
         assertTrue(neighbours.of(1, 3).isEmpty(), "a row of zeros has no direction");
         assertEquals(5, neighbours.of(4, 10).size(), "every row but itself and the zero row");
+
+        Neighbours trained = new Neighbours(new TokenVectors(rows, vocabulary), java.util.Set.of(0, 3));
+        assertEquals(List.of(5, 2, 6), trained.of(4, 10).stream().map(Neighbours.Neighbour::id).toList(),
+                "untrained rows (here <s> and <unk>) are never a neighbour");
     }
 
     @Test

@@ -93,7 +93,7 @@ class CheckpointStoreTest {
         CheckpointStore store = new CheckpointStore(dir);
         // No vocabulary: the save fails halfway, after the weights are written.
         try (Trainer trainer = Trainer.resume(before.config(), CORPUS, before, TrainerTest.QUIET)) {
-            assertThrows(CheckpointException.class, () -> store.save(9, 1f, before.config(), null, trainer.model(), null, true));
+            assertThrows(CheckpointException.class, () -> store.save(9, 1f, before.config(), null, false, trainer.model(), null, true));
         }
         Checkpoint after = CheckpointStore.open(dir, "latest");
         assertEquals(before.dir(), after.dir());
@@ -260,7 +260,7 @@ class CheckpointStoreTest {
                 weight.getArray().set(new NDIndex(0), Float.NaN);
             }
             CheckpointException error = assertThrows(CheckpointException.class,
-                    () -> new CheckpointStore(dir).save(9, 1f, before.config(), CORPUS.vocabulary(), trainer.model(), null, true));
+                    () -> new CheckpointStore(dir).save(9, 1f, before.config(), CORPUS.vocabulary(), false, trainer.model(), null, true));
             assertTrue(error.getMessage().endsWith("iteration 9 in " + dir + ": parameter " + name + " holds NaN (the weights have diverged)"), error.getMessage());
         }
         assertEquals(before.dir(), CheckpointStore.open(dir, "latest").dir());
