@@ -169,6 +169,28 @@ public final class BytePairTokenizer implements Tokenizer {
         return specials;
     }
 
+    /** A digest of the kind and every token's bytes: equal digests, equal tokenizers. */
+    public String digest() {
+        StringBuilder all = new StringBuilder(kind);
+        java.util.Base64.Encoder base64 = java.util.Base64.getEncoder();
+        for (byte[] bytes : bytesOfId) {
+            all.append('\n').append(base64.encodeToString(bytes));
+        }
+        return Fingerprint.sha256(all.toString());
+    }
+
+    /** Two BPEs are equal when they are of one kind and their ids stand for the same bytes. */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof BytePairTokenizer bpe && kind.equals(bpe.kind)
+                && java.util.Arrays.deepEquals(bytesOfId, bpe.bytesOfId);
+    }
+
+    @Override
+    public int hashCode() {
+        return kind.hashCode() * 31 + bytesOfId.length;
+    }
+
     private static IntArrayList one(int id) {
         IntArrayList list = new IntArrayList(1);
         list.add(id);
