@@ -10,7 +10,9 @@ public interface Corpus {
     Vocabulary vocabulary();
 
     /** The tokenizer the tokens are ids of: a character vocabulary, a BPE, GPT-2's. */
-    Tokenizer tokenizer();
+    default Tokenizer tokenizer() {
+        return vocabulary();
+    }
 
     /**
      * Draws {@code batchSize} examples of {@code blockSize} positions from {@code split}. Every

@@ -2,7 +2,7 @@ package dev.jgpt.train;
 
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDManager;
-import dev.jgpt.data.Vocabulary;
+import dev.jgpt.data.Tokenizer;
 import dev.jgpt.model.Gpt;
 import dev.jgpt.model.GptConfig;
 import dev.jgpt.train.optim.AdamW;
@@ -18,7 +18,7 @@ import java.util.Objects;
  * One saved, verified checkpoint: where it is, how far the run got, and what it needs to go on.
  * {@link CheckpointStore#open} checks every file's SHA-256 before handing one out.
  */
-public record Checkpoint(Path dir, int iter, Float bestValLoss, TrainConfig config, Vocabulary vocabulary)
+public record Checkpoint(Path dir, int iter, Float bestValLoss, TrainConfig config, Tokenizer tokenizer)
         implements SavedModel {
 
     static final String MODEL = "model.params";
@@ -29,7 +29,7 @@ public record Checkpoint(Path dir, int iter, Float bestValLoss, TrainConfig conf
 
     @Override
     public GptConfig modelConfig() {
-        return config.model(vocabulary);
+        return config.model(tokenizer);
     }
 
     @Override

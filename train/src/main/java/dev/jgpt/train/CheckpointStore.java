@@ -6,6 +6,9 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dev.jgpt.data.CorpusException;
+import dev.jgpt.data.BytePairTokenizer;
+import dev.jgpt.data.TiktokenFiles;
+import dev.jgpt.data.Tokenizer;
 import dev.jgpt.data.Vocabulary;
 import dev.jgpt.model.Gpt;
 import dev.jgpt.train.optim.AdamW;
@@ -56,6 +59,8 @@ public final class CheckpointStore {
     private static final String BEST = "best";
     private static final List<String> FILES =
             List.of(Checkpoint.MODEL, Checkpoint.OPTIMIZER, Checkpoint.VOCAB);
+    /** A run with a BPE keeps its tokenizer's files in place of vocab.json. */
+    private static final List<String> BPE_FILES = List.of(Checkpoint.MODEL, Checkpoint.OPTIMIZER, TiktokenFiles.JSON_FILE);
 
     private final Path runDir;
 
@@ -65,7 +70,7 @@ public final class CheckpointStore {
 
     /** Saves a checkpoint at {@code iter}, points {@code latest} at it and, if asked, {@code best}. */
     public Path save(
-            int iter, Float bestValLoss, TrainConfig config, Vocabulary vocabulary, Gpt gpt, AdamW optimizer, boolean isBest) {
+            int iter, Float bestValLoss, TrainConfig config, Tokenizer tokenizer, Gpt gpt, AdamW optimizer, boolean isBest) {
         Path temporary = null;
         try {
             checkFinite(gpt);
@@ -73,8 +78,17 @@ public final class CheckpointStore {
             temporary = newTemporaryFolder();
             writeSynced(temporary.resolve(Checkpoint.MODEL), gpt::saveParameters);
             writeSynced(temporary.resolve(Checkpoint.OPTIMIZER), optimizer::save);
-            vocabulary.save(temporary.resolve(Checkpoint.VOCAB));
-            syncFile(temporary.resolve(Checkpoint.VOCAB));
+            List<String> files = new java.util.ArrayList<>(List.of(Checkpoint.MODEL, Checkpoint.OPTIMIZER));
+            if (tokenizer instanceof Vocabulary vocabulary) {
+                vocabulary.save(temporary.resolve(Checkpoint.VOCAB));
+                files.add(Checkpoint.VOCAB);
+            } else {
+                TiktokenFiles.save((BytePairTokenizer) tokenizer, temporary);
+                files.addAll(TiktokenFiles.files((BytePairTokenizer) tokenizer));
+            }
+            for (String file : files.subList(2, files.size())) {
+                syncFile(temporary.resolve(file));
+            }
 
             JsonObject state = new JsonObject();
             state.addProperty("format", FORMAT);
@@ -82,7 +96,7 @@ public final class CheckpointStore {
             state.addProperty("best-val-loss", bestValLoss);
             state.add("config", config.toJson());
             JsonObject hashes = new JsonObject();
-            for (String file : FILES) {
+            for (String file : files) {
                 hashes.addProperty(file, sha256(temporary.resolve(file)));
             }
             state.add("sha256", hashes);
@@ -142,7 +156,12 @@ public final class CheckpointStore {
                         : "checkpoint " + dir + " is missing " + Checkpoint.STATE_DIGEST);
             }
             JsonObject hashes = state.getAsJsonObject("sha256");
-            for (String file : FILES) {
+            boolean bpe = hashes != null && hashes.has(TiktokenFiles.JSON_FILE);
+            List<String> files = new java.util.ArrayList<>(bpe ? BPE_FILES : FILES);
+            if (bpe && hashes.has(TiktokenFiles.RANKS_FILE)) {
+                files.add(TiktokenFiles.RANKS_FILE);
+            }
+            for (String file : files) {
                 Path piece = dir.resolve(file);
                 if (!Files.isRegularFile(piece)) {
                     throw new CheckpointException("checkpoint " + dir + " is missing " + file);
@@ -156,10 +175,12 @@ public final class CheckpointStore {
             TrainConfig config = TrainConfig.fromJson(state.get("config"));
             JsonElement best = state.get("best-val-loss");
             Float bestValLoss = best == null || best.isJsonNull() ? null : best.getAsFloat();
-            Vocabulary vocabulary = Vocabulary.load(dir.resolve(Checkpoint.VOCAB));
-            return new Checkpoint(dir, state.get("iter").getAsInt(), bestValLoss, config, vocabulary);
+            Tokenizer tokenizer = bpe ? TiktokenFiles.load(dir) : Vocabulary.load(dir.resolve(Checkpoint.VOCAB));
+            return new Checkpoint(dir, state.get("iter").getAsInt(), bestValLoss, config, tokenizer);
         } catch (CheckpointException e) {
             throw e;
+        } catch (CorpusException e) {
+            throw new CheckpointException("checkpoint " + dir + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
             throw new CheckpointException("checkpoint " + dir + " has an invalid state.json: " + JsonError.describe(e), e);
         }

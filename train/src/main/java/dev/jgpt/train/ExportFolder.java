@@ -54,6 +54,11 @@ public record ExportFolder(Path dir, GptConfig modelConfig, Vocabulary vocabular
     private static final NDIndex EVERYTHING = new NDIndex("...");
     private static final Gson JSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create();
 
+    @Override
+    public dev.jgpt.data.Tokenizer tokenizer() {
+        return vocabulary;
+    }
+
     /**
      * Writes {@code checkpoint} as an export folder at {@code out}, which must not exist or be
      * empty; the folder appears complete or not at all.

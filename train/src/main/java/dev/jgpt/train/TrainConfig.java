@@ -5,7 +5,7 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import dev.jgpt.data.Vocabulary;
+import dev.jgpt.data.Tokenizer;
 import dev.jgpt.model.GptConfig;
 import java.util.List;
 
@@ -129,7 +129,7 @@ public record TrainConfig(
     }
 
     /** The model this config describes, for {@code vocabulary} (which decides the padding id). */
-    public GptConfig model(Vocabulary vocabulary) {
+    public GptConfig model(Tokenizer vocabulary) {
         GptConfig.Positions kind =
                 "learned".equals(positions) ? GptConfig.Positions.LEARNED : GptConfig.Positions.SINUSOIDAL;
         GptConfig.Init initKind = "plain".equals(init) ? GptConfig.Init.PLAIN : GptConfig.Init.GPT2;

@@ -97,7 +97,7 @@ final class BenchCommand implements Callable<Integer> {
         }
 
         double medianMs = median(stepMs);
-        GptConfig model = config.model(corpus.vocabulary());
+        GptConfig model = config.model(corpus.tokenizer());
         // FLOPs per iteration as reference_gpt.py counts them (6N per token plus attention).
         double flopsPerIter =
                 (6.0 * parameters + 12.0 * model.nLayer() * model.nHead() * model.headSize() * model.blockSize())

@@ -27,12 +27,14 @@ final class PrepareCommand implements Callable<Integer> {
     @Option(names = "--prepared-dir", paramLabel = "DIR", description = "Where prepared token files are kept (default: ${DEFAULT-VALUE}).")
     Path preparedDir = CorpusOptions.DEFAULT_PREPARED_DIR;
 
+    @picocli.CommandLine.Mixin TokenizerOptions tokenizer;
+
     @Override
     public Integer call() {
         if (data.isEmpty()) {
             throw new IllegalArgumentException("--data names the corpus to prepare; the built-in stories need no preparing");
         }
-        Corpora.Prepared prepared = Corpora.prepare(data, column, TrainOptions.corpusOptions(preparedDir, seed));
+        Corpora.Prepared prepared = Corpora.prepare(data, column, tokenizer.spec(), TrainOptions.corpusOptions(preparedDir, seed));
         System.out.println(prepared.corpus().describe());
         System.out.println("prepared files in " + prepared.folder());
         return 0;

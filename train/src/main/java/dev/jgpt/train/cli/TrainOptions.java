@@ -4,6 +4,7 @@ import dev.jgpt.data.CorpusOptions;
 import dev.jgpt.data.Progress;
 import dev.jgpt.train.TrainConfig;
 import java.nio.file.Path;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
 
@@ -18,6 +19,8 @@ final class TrainOptions {
 
     @Option(names = "--prepared-dir", paramLabel = "DIR", description = "Where prepared token files are kept (default: ${DEFAULT-VALUE}).")
     Path preparedDir = CorpusOptions.DEFAULT_PREPARED_DIR;
+
+    @Mixin TokenizerOptions tokenizer;
 
     @Option(names = "--out-dir", paramLabel = "DIR", description = "Run folder (default: checkpoints/<corpus name>).")
     String outDir;
