@@ -14,6 +14,9 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dev.jgpt.data.CorpusException;
+import dev.jgpt.data.BytePairTokenizer;
+import dev.jgpt.data.TiktokenFiles;
+import dev.jgpt.data.Tokenizer;
 import dev.jgpt.data.Vocabulary;
 import dev.jgpt.model.Gpt;
 import dev.jgpt.model.GptConfig;
@@ -41,7 +44,7 @@ import java.util.stream.Stream;
  * AdamW's moments, {@code <name>.exp_avg} and {@code <name>.exp_avg_sq}, when the run took a step.
  * README.md, "Moving to PyTorch and back", documents every key.
  */
-public record ExportFolder(Path dir, GptConfig modelConfig, Vocabulary vocabulary, int iter, String data, String column)
+public record ExportFolder(Path dir, GptConfig modelConfig, Tokenizer tokenizer, int iter, String data, String column)
         implements SavedModel {
 
     static final String CONFIG = "config.json";
@@ -53,11 +56,6 @@ public record ExportFolder(Path dir, GptConfig modelConfig, Vocabulary vocabular
     private static final String FORMAT = "jgpt-export-1";
     private static final NDIndex EVERYTHING = new NDIndex("...");
     private static final Gson JSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create();
-
-    @Override
-    public dev.jgpt.data.Tokenizer tokenizer() {
-        return vocabulary;
-    }
 
     /**
      * Writes {@code checkpoint} as an export folder at {@code out}, which must not exist or be
@@ -93,7 +91,11 @@ public record ExportFolder(Path dir, GptConfig modelConfig, Vocabulary vocabular
             training.add("config", checkpoint.config().toJson());
             config.add("training", training);
             Files.writeString(temporary.resolve(CONFIG), JSON.toJson(config) + "\n");
-            Files.writeString(temporary.resolve(VOCAB), JSON.toJson(checkpoint.vocabulary().tokens()) + "\n");
+            if (checkpoint.tokenizer() instanceof Vocabulary vocabulary) {
+                Files.writeString(temporary.resolve(VOCAB), JSON.toJson(vocabulary.tokens()) + "\n");
+            } else {
+                TiktokenFiles.save((BytePairTokenizer) checkpoint.tokenizer(), temporary);
+            }
             if (Files.exists(out)) {
                 Files.delete(out); // the empty folder the user named
             }
@@ -152,15 +154,19 @@ public record ExportFolder(Path dir, GptConfig modelConfig, Vocabulary vocabular
      */
     public static ExportFolder open(Path dir) {
         JsonObject config = readJson(dir.resolve(CONFIG)).getAsJsonObject();
-        Vocabulary vocabulary = readVocabulary(dir.resolve(VOCAB));
+        boolean bpe = TiktokenFiles.isIn(dir);
+        Tokenizer vocabulary = bpe ? readTokenizer(dir) : readVocabulary(dir.resolve(VOCAB));
+        Path vocabularyFile = dir.resolve(bpe ? TiktokenFiles.JSON_FILE : VOCAB);
         GptConfig model = model(dir.resolve(CONFIG), config);
-        if (model.vocabSize() != vocabulary.size()) {
+        // nanoGPT pads GPT-2's 50,257 ids to 50,304 rows; the extra rows are never drawn.
+        boolean padded = vocabulary.kind().equals("gpt2") && model.vocabSize() > vocabulary.size();
+        if (model.vocabSize() != vocabulary.size() && !padded) {
             throw new CheckpointException(dir.resolve(CONFIG) + " says vocab_size " + model.vocabSize() + " but "
-                    + dir.resolve(VOCAB) + " holds " + vocabulary.size() + " tokens");
+                    + vocabularyFile + " holds " + vocabulary.size() + " tokens");
         }
         if (!Objects.equals(model.paddingIdx(), vocabulary.paddingId())) {
             throw new CheckpointException(dir.resolve(CONFIG) + " says padding_idx " + model.paddingIdx() + " but "
-                    + dir.resolve(VOCAB) + (vocabulary.hasSpecials() ? " has <pad> at 1" : " has no <pad> token (padding_idx must be null)"));
+                    + vocabularyFile + (vocabulary.paddingId() != null ? " has <pad> at 1" : " has no <pad> token (padding_idx must be null)"));
         }
         Safetensors.checkHeader(dir.resolve(MODEL));
         int iter = 0;
@@ -275,6 +281,14 @@ public record ExportFolder(Path dir, GptConfig modelConfig, Vocabulary vocabular
             throw new CheckpointException("cannot read " + file + ": " + e.getMessage(), e);
         } catch (JsonParseException e) {
             throw new CheckpointException(file + " is not valid JSON", e);
+        }
+    }
+
+    private static Tokenizer readTokenizer(Path dir) {
+        try {
+            return TiktokenFiles.load(dir);
+        } catch (CorpusException e) {
+            throw new CheckpointException(e.getMessage(), e);
         }
     }
 

@@ -79,7 +79,7 @@ final class SampleCommand implements Callable<Integer> {
             Gpt gpt = loaded.loadModel(manager);
             // Text runs never saw </s>: like <unk>, it is left out of their draw.
             boolean stopAtEos = !ignoreEos && loaded.column() != null;
-            Sampler sampler = new Sampler(gpt, manager, !noKvCache, stopAtEos);
+            Sampler sampler = new Sampler(gpt, manager, !noKvCache, stopAtEos, tokenizer.size());
             Random random = new Random(seed);
             for (int n = 0; n < numSamples; n++) {
                 if (n > 0) {
