@@ -56,11 +56,7 @@ final class BpeSample implements CorpusSource.TextSink {
     @Override
     public void startDocument() {
         documentCount++;
-        if (random == null) {
-            return;
-        }
-        long left = documents - documentCount + 1;
-        boolean isVal = left > 0 && valLeft > 0 && random.nextLong(left) < valLeft;
+        boolean isVal = random != null && Preparation.isVal(random, documents - documentCount + 1, valLeft);
         valLeft -= isVal ? 1 : 0;
         inTrain = !isVal || documents == 1;
     }

@@ -100,6 +100,11 @@ final class Preparation {
         return Math.max(1, Math.min(documents - 1, (long) (documents * TRAIN_FRACTION)));
     }
 
+    /** Selection sampling: whether the next of {@code left} documents validates, while {@code valLeft} more must. */
+    static boolean isVal(Random random, long left, long valLeft) {
+        return left > 0 && valLeft > 0 && random.nextLong(left) < valLeft;
+    }
+
     /** The first pass: characters, documents, and which characters occur. */
     private static final class Census implements CorpusSource.TextSink {
         private final boolean[] seen = new boolean[CODE_POINTS];
@@ -204,8 +209,7 @@ final class Preparation {
             if (random == null) {
                 return;
             }
-            long left = documents - documentCount + 1;
-            boolean isVal = left > 0 && valLeft > 0 && random.nextLong(left) < valLeft;
+            boolean isVal = isVal(random, documents - documentCount + 1, valLeft);
             valLeft -= isVal ? 1 : 0;
             current = isVal ? val : train;
             both = documents == 1;
