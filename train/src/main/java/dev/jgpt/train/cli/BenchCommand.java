@@ -71,7 +71,7 @@ final class BenchCommand implements Callable<Integer> {
                     "--iters must be > 0, --warmup and --sample-tokens >= 0, got " + iters + ", " + warmup + " and " + sampleTokens);
         }
         TrainConfig config = options.requestedConfig();
-        Corpus corpus = Corpora.open(config.data(), config.column(), null, options.corpusOptions(config.seed()));
+        Corpus corpus = Corpora.open(config.data(), config.column(), null, options.tokenizer.spec(), options.corpusOptions(config.seed()));
         corpus.checkBlockSize(config.blockSize());
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
 
