@@ -43,12 +43,12 @@ final class BpeSample implements CorpusSource.TextSink {
         source.read(sample, task);
         sample.addBuffered(sample.buffer.length());
         BytePairTokenizer bpe = sample.trainer.train(spec.vocabSize());
-        String stopped = bpe.size() < spec.vocabSize()
-                ? String.format(Locale.ROOT, "; the text ran out of pairs to merge at %,d tokens, not %,d", bpe.size(),
-                        spec.vocabSize())
-                : "";
-        task.finish(String.format(Locale.ROOT, "learned a BPE of %,d tokens from %,d bytes in %.1f s%s", bpe.size(),
-                sample.bytes, task.seconds(), stopped));
+        task.finish(String.format(Locale.ROOT, "learned a BPE of %,d tokens from %,d bytes in %.1f s", bpe.size(),
+                sample.bytes, task.seconds()));
+        if (bpe.size() < spec.vocabSize()) {
+            task.note(String.format(Locale.ROOT, "warning: %s is too small for a BPE of %,d tokens: no pair was left"
+                    + " to merge at %,d tokens, which the model will have", source.name(), spec.vocabSize(), bpe.size()));
+        }
         return bpe;
     }
 

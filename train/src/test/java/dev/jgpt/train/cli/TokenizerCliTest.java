@@ -91,6 +91,15 @@ class TokenizerCliTest {
     }
 
     @Test
+    void aCorpusTooSmallForTheVocabularySaysHowManyTokensItHas() throws IOException {
+        Path text = Files.writeString(dir.resolve("small.txt"), "abab ab abab ab\n".repeat(200));
+        Run run = train("--data", text.toString(), "--tokenizer", "bpe", "--out-dir", dir.resolve("run").toString());
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.err().contains("is too small for a BPE of 4,096 tokens: no pair was left to merge at 264 tokens"),
+                run.err());
+    }
+
+    @Test
     void aCharacterModelsBitsPerByteOnAsciiIsItsLossOverLn2() throws IOException {
         Path text = Files.writeString(dir.resolve("cats.txt"), TEXT);
         Path runDir = dir.resolve("run");
