@@ -15,7 +15,10 @@ continues from nanoGPT's iteration, schedule included: RUN_DIR/nanogpt-NNNNNNN, 
 also holds AdamW's moments (optimizer.safetensors) and, in config.json's training, the iteration, the
 optimizer's step count and the run's settings taken from nanoGPT's config (with --data, its corpus),
 and RUN_DIR/latest naming it. jgpt saves it as a checkpoint of its own when it resumes.
-Needs Python 3 and PyTorch >= 1.13, nothing else. Character-level checkpoints with bias=True only.
+Without --meta the checkpoint is taken as GPT-2-encoded, as nanoGPT does without meta.pkl: the
+folder gets tokenizer.json (GPT-2's r50k_base) instead of vocab.json, and vocab_size stays nanoGPT's
+(50,304: the rows past GPT-2's 50,257 ids are never drawn when sampling).
+Needs Python 3 and PyTorch >= 1.13, nothing else. Checkpoints with bias=True only.
 """
 import argparse
 import os
@@ -30,12 +33,20 @@ from export_folder import Refusal, architecture, nanogpt_parameter_names, write_
 
 
 JGPT_RESERVED = ["<s>", "<pad>", "</s>", "<unk>"]
+GPT2_IDS = 50257
+# What jgpt's TiktokenFiles writes for GPT-2's encoding (r50k_base), which it takes by name.
+GPT2_TOKENIZER = {
+    "kind": "gpt2",
+    "encoding": "r50k_base",
+    "pattern": r"'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+",
+    "special_tokens": {"<|endoftext|>": 50256},
+}
 
 
 def parse():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--ckpt", required=True, help="nanoGPT's ckpt.pt")
-    p.add_argument("--meta", required=True, help="the dataset's meta.pkl (vocab_size, itos, stoi)")
+    p.add_argument("--meta", help="the dataset's meta.pkl (vocab_size, itos, stoi); without it the model is GPT-2-encoded")
     out = p.add_mutually_exclusive_group(required=True)
     out.add_argument("--out", help="the export folder to write; it must not exist or be empty")
     out.add_argument("--out-run", help="the jgpt run folder to write, for jgpt train --resume; it must not exist or be empty")
@@ -108,21 +119,26 @@ def main():
     if a.data is not None and not a.out_run:
         raise Refusal("--data goes with --out-run (an export folder does not name a corpus)")
     ckpt = load(a.ckpt, "checkpoint")
-    meta = load(a.meta, "meta file")
+    meta = load(a.meta, "meta file") if a.meta else None
     if not isinstance(ckpt, dict) or "model" not in ckpt or "model_args" not in ckpt:
         raise Refusal(f"{a.ckpt} is not a nanoGPT checkpoint: it has no 'model' and 'model_args'")
     args = ckpt["model_args"]
     if not args.get("bias", False):
         raise Refusal(f"{a.ckpt} has bias=False; jgpt builds models with biases only (train nanoGPT with --bias=True)")
-    if not isinstance(meta, dict) or "itos" not in meta:
-        raise Refusal(f"{a.meta} is not a nanoGPT meta.pkl: it has no 'itos'")
-    itos = meta["itos"]
-    tokens = [itos.get(i) for i in range(len(itos))]
-    reserved = tokens[:4] == JGPT_RESERVED  # a vocabulary that came from jgpt through to_nanogpt.py keeps them
-    if any(not isinstance(t, str) or len(t) != 1 for t in tokens[4 if reserved else 0:]):
-        raise Refusal(f"{a.meta}: every token must be one character (a character-level vocabulary)")
-    if len(tokens) != args["vocab_size"]:
-        raise Refusal(f"{a.meta} holds {len(tokens)} tokens but the checkpoint's vocab_size is {args['vocab_size']}")
+    if meta is None:  # nanoGPT without meta.pkl: GPT-2's encoding, its 50,257 ids padded to vocab_size rows
+        if args["vocab_size"] < GPT2_IDS:
+            raise Refusal(f"{a.ckpt} has vocab_size {args['vocab_size']}, fewer than GPT-2's {GPT2_IDS} ids: pass its --meta")
+        tokens, reserved = None, False
+    else:
+        if not isinstance(meta, dict) or "itos" not in meta:
+            raise Refusal(f"{a.meta} is not a nanoGPT meta.pkl: it has no 'itos'")
+        itos = meta["itos"]
+        tokens = [itos.get(i) for i in range(len(itos))]
+        reserved = tokens[:4] == JGPT_RESERVED  # a vocabulary that came from jgpt through to_nanogpt.py keeps them
+        if any(not isinstance(t, str) or len(t) != 1 for t in tokens[4 if reserved else 0:]):
+            raise Refusal(f"{a.meta}: every token must be one character (a character-level vocabulary)")
+        if len(tokens) != args["vocab_size"]:
+            raise Refusal(f"{a.meta} holds {len(tokens)} tokens but the checkpoint's vocab_size is {args['vocab_size']}")
 
     state = {}
     for name, tensor in ckpt["model"].items():
@@ -137,7 +153,7 @@ def main():
     if missing or extra:
         raise Refusal(f"{a.ckpt} does not hold nanoGPT's GPT: missing {missing[:3]}, unexpected {extra[:3]}")
 
-    config = architecture(args["n_layer"], args["n_head"], args["n_embd"], args["block_size"], len(tokens),
+    config = architecture(args["n_layer"], args["n_head"], args["n_embd"], args["block_size"], args["vocab_size"],
                           float(args.get("dropout", 0.0)), "learned", True, False, 1 if reserved else None)
     best = ckpt.get("best_val_loss")
     iteration = int(ckpt.get("iter_num", 0))
@@ -154,8 +170,12 @@ def main():
     os.makedirs(folder, exist_ok=True)
     write_safetensors(os.path.join(folder, "model.safetensors"), {n: state[n] for n in names})
     write_json(os.path.join(folder, "config.json"), config)
-    write_json(os.path.join(folder, "vocab.json"), tokens)
-    print(f"wrote {out}: {args['n_layer']} layers, {args['n_embd']} wide, {len(tokens)} tokens, iteration {iteration}"
+    if tokens is None:
+        write_json(os.path.join(folder, "tokenizer.json"), GPT2_TOKENIZER)
+    else:
+        write_json(os.path.join(folder, "vocab.json"), tokens)
+    print(f"wrote {out}: {args['n_layer']} layers, {args['n_embd']} wide, {args['vocab_size']} tokens"
+          f"{' (GPT-2)' if tokens is None else ''}, iteration {iteration}"
           + (f"; continue with: ./jgpt train --resume --out-dir {out}" + ("" if a.data else " --data CORPUS") if a.out_run else ""))
 
 

@@ -13,9 +13,15 @@
 3. jgpt's default architecture; `jgpt export`; the PyTorch model of interop/jgpt_model.py (the
    README's description) gives `jgpt eval`'s loss.
 4. Every refusal is one line and a non-zero exit.
+5. GPT-2's encoding: a nanoGPT GPT over GPT-2 ids (vocab_size 50,304, no meta.pkl) converts
+   with `from_nanogpt.py` without --meta and `jgpt eval` gives its loss; a jgpt run of
+   --tokenizer gpt2 goes to nanoGPT with no meta.pkl and .bin files of the text's GPT-2 ids, and
+   nanoGPT's train.py continues it. (--only-gpt2 runs this part alone.)
 Skips (exit 0, with a message) when nanoGPT or the text is missing. Takes a few minutes.
 """
 import argparse
+import array
+import json
 import os
 import pickle
 import re
@@ -162,6 +168,44 @@ def from_nanogpt_direction(nanogpt, text, work):
           f"jgpt train --init-from starts where nanoGPT stopped: first estimate {first:.4f} (nanoGPT's loss {nano_loss:.4f})")
 
 
+def gpt2_direction(nanogpt, text, work):
+    sys.path.insert(0, nanogpt)
+    from model import GPT, GPTConfig  # nanoGPT's own
+    ids = json.loads(jgpt("tokenize", "--tokenizer", "gpt2", "--file", text).stdout)
+    args = dict(n_layer=1, n_head=2, n_embd=32, block_size=32, bias=True, vocab_size=50304, dropout=0.0)
+    torch.manual_seed(1)
+    scratch = os.path.join(work, "gpt2_nano")
+    os.makedirs(scratch)
+    ckpt_path = os.path.join(scratch, "ckpt.pt")
+    torch.save({"model": GPT(GPTConfig(**args)).state_dict(), "model_args": args, "iter_num": 0,
+                "best_val_loss": torch.tensor(1e9)}, ckpt_path)
+    export = os.path.join(work, "gpt2_from_nanogpt")
+    run([sys.executable, os.path.join(HERE, "from_nanogpt.py"), "--ckpt", ckpt_path, "--out", export])
+    _, _, nano_loss = nanogpt_loss(nanogpt, ckpt_path, ids)
+    jgpt_loss = eval_loss(export, text)
+    check(abs(nano_loss - jgpt_loss) <= TOLERANCE,
+          f"GPT-2 ids, no meta.pkl: jgpt eval {jgpt_loss:.4f}, nanoGPT's model.py {nano_loss:.5f} (|diff| <= {TOLERANCE})")
+
+    run_dir, jgpt_export, nano = (os.path.join(work, n) for n in ("gpt2_run", "gpt2_export", "gpt2_to_nanogpt"))
+    jgpt("train", "--data", text, "--tokenizer", "gpt2", "--positions", "learned", "--tie-weights", "--no-scale-embedding",
+         "--n-layer", "1", "--n-head", "2", "--n-embd", "32", "--block-size", "32", "--max-iters", "20",
+         "--eval-interval", "0", "--eval-iters", "5", "--out-dir", run_dir)
+    jgpt("export", "--checkpoint", run_dir, "--out", jgpt_export)
+    run([sys.executable, os.path.join(HERE, "to_nanogpt.py"), "--export", jgpt_export, "--out", nano,
+         "--data", text, "--dataset", "gpt2"])
+    data = os.path.join(nano, "data", "gpt2")
+    written = array.array("H")
+    for name in ("train.bin", "val.bin"):
+        with open(os.path.join(data, name), "rb") as f:
+            written.frombytes(f.read())
+    check(list(written) == ids and not os.path.exists(os.path.join(nano, "meta.pkl"))
+          and not os.path.exists(os.path.join(data, "meta.pkl")),
+          f"to_nanogpt.py on a gpt2 run: no meta.pkl; train.bin + val.bin are the text's {len(ids):,} GPT-2 ids")
+    evals = train_py(nanogpt, nano, "jgpt_run.py", "--max_iters=30", "--eval_interval=10", "--eval_iters=5",
+                     "--log_interval=10")
+    check(evals and evals[-1][0] == 30, f"nanoGPT's train.py continues the gpt2 run: {evals}")
+
+
 def default_architecture(text, work):
     run_dir, export = os.path.join(work, "default"), os.path.join(work, "default_export")
     jgpt("train", "--data", text, "--n-layer", "2", "--n-embd", "64", "--max-iters", "50", "--eval-interval", "0",
@@ -235,6 +279,7 @@ def main():
     p.add_argument("--text", default=os.path.join(ROOT, "..", "shared", "data", "tinyshakespeare.txt"))
     p.add_argument("--chars", type=int, default=300_000, help="use the first N characters of --text")
     p.add_argument("--keep", action="store_true", help="keep the work folder")
+    p.add_argument("--only-gpt2", action="store_true", help="run only part 5, GPT-2's encoding")
     a = p.parse_args()
     for path in (os.path.join(a.nanogpt, "model.py"), a.text):
         if not os.path.exists(path):
@@ -246,10 +291,19 @@ def main():
         with open(a.text, encoding="utf-8") as f, open(text, "w", encoding="utf-8") as g:
             g.write(f.read()[:a.chars])
         torch.manual_seed(1337)
+        if a.only_gpt2:
+            with open(text, encoding="utf-8") as f, open(os.path.join(work, "short.txt"), "w", encoding="utf-8") as g:
+                g.write(f.read()[:20_000])
+            gpt2_direction(os.path.abspath(a.nanogpt), os.path.join(work, "short.txt"), work)
+            print("all checks passed")
+            return
         to_nanogpt_direction(os.path.abspath(a.nanogpt), text, work)
         from_nanogpt_direction(os.path.abspath(a.nanogpt), text, work)
         default_export = default_architecture(text, work)
         refusals(default_export, os.path.join(work, "from_nanogpt"), text, work)
+        with open(text, encoding="utf-8") as f, open(os.path.join(work, "short.txt"), "w", encoding="utf-8") as g:
+            g.write(f.read()[:20_000])  # GPT-2's 50,304 logits a position: a short text keeps it quick
+        gpt2_direction(os.path.abspath(a.nanogpt), os.path.join(work, "short.txt"), work)
         print("all checks passed")
     finally:
         if a.keep:

@@ -14,10 +14,16 @@ nanoGPT's configurator.py beside it:
 Needs Python 3 and PyTorch >= 1.13, nothing else. Only nanoGPT's architecture converts: learned
 positions, tied weights, an unscaled token embedding (jgpt train --positions learned
 --tie-weights --no-scale-embedding); anything else is refused in one line.
+
+A run of --tokenizer gpt2 writes no meta.pkl (nanoGPT then uses GPT-2's encoding), and its --data
+files hold GPT-2 ids (tiktoken's encode_ordinary, or `jgpt tokenize` without tiktoken). A run of
+--tokenizer bpe is refused: nanoGPT cannot encode with jgpt's own BPE.
 """
 import argparse
+import json
 import os
 import pickle
+import subprocess
 import sys
 
 import needs_torch  # noqa: F401  (first: without PyTorch, one line says how to install it)
@@ -131,13 +137,16 @@ def write_dataset(path, tokens, stoi, out_dir, dataset, meta):
             text = f.read()
     except (OSError, UnicodeDecodeError) as e:
         raise Refusal(f"--data {path}: cannot read it as UTF-8 text ({e})")
-    unknown = sorted(set(text) - set(stoi))
-    if unknown:
-        raise Refusal(f"--data {path} has characters the model's vocabulary lacks ({''.join(unknown[:10])!r}): it is not the text the model was trained on")
-    if len(tokens) > 65536:
-        raise Refusal(f"the vocabulary has {len(tokens)} tokens; nanoGPT's .bin files hold uint16 ids")
-    ids = [stoi[c] for c in text]
-    n = int(len(ids) * 0.9)  # jgpt's split: the first 90% of the tokens train
+    if tokens is None:  # GPT-2's encoding
+        ids = gpt2_ids(path)
+    else:
+        unknown = sorted(set(text) - set(stoi))
+        if unknown:
+            raise Refusal(f"--data {path} has characters the model's vocabulary lacks ({''.join(unknown[:10])!r}): it is not the text the model was trained on")
+        if len(tokens) > 65536:
+            raise Refusal(f"the vocabulary has {len(tokens)} tokens; nanoGPT's .bin files hold uint16 ids")
+        ids = [stoi[c] for c in text]
+    n = int(len(ids) * 0.9)  # the first 90% of the tokens train; train + val is the text's encoding
     folder = os.path.join(out_dir, "data", dataset)
     os.makedirs(folder, exist_ok=True)
     import array
@@ -147,9 +156,30 @@ def write_dataset(path, tokens, stoi, out_dir, dataset, meta):
             values.byteswap()  # numpy's uint16 in nanoGPT's get_batch: native, little-endian here
         with open(os.path.join(folder, name), "wb") as f:
             values.tofile(f)
-    with open(os.path.join(folder, "meta.pkl"), "wb") as f:
-        pickle.dump(meta, f)
+    if meta is not None:
+        with open(os.path.join(folder, "meta.pkl"), "wb") as f:
+            pickle.dump(meta, f)
     return n, len(ids) - n
+
+
+def gpt2_ids(path):
+    """The text's GPT-2 ids, as tiktoken's encode_ordinary (nanoGPT's prepare.py): tiktoken's if installed, else jgpt's."""
+    try:
+        import tiktoken
+        with open(path, encoding="utf-8") as f:
+            return tiktoken.get_encoding("gpt2").encode_ordinary(f.read())
+    except ImportError:
+        launcher = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "jgpt")
+        done = subprocess.run([launcher, "tokenize", "--tokenizer", "gpt2", "--file", path], capture_output=True, text=True)
+        if done.returncode != 0:
+            raise Refusal(f"--data {path}: jgpt tokenize failed: {done.stderr.strip()}")
+        return json.loads(done.stdout)
+
+
+def tokenizer_kind(export_dir):
+    """'gpt2', 'bpe', or None for a character vocabulary (vocab.json)."""
+    path = os.path.join(export_dir, "tokenizer.json")
+    return read_json(path).get("kind") if os.path.exists(path) else None
 
 
 def main():
@@ -157,24 +187,29 @@ def main():
     if (a.data is None) != (a.dataset is None):
         raise Refusal("--data and --dataset go together")
     config = read_json(os.path.join(a.export, "config.json"))
-    tokens = read_json(os.path.join(a.export, "vocab.json"))
-    if not isinstance(config, dict) or not isinstance(tokens, list):
+    kind = tokenizer_kind(a.export)
+    if kind == "bpe":
+        raise Refusal(f"{a.export} was trained with jgpt's own BPE, which nanoGPT cannot encode with"
+                      " (its prepare.py knows characters and GPT-2's encoding): train with --tokenizer gpt2 or char")
+    # GPT-2's encoding: nanoGPT uses it when there is no meta.pkl.
+    tokens = None if kind == "gpt2" else read_json(os.path.join(a.export, "vocab.json"))
+    if not isinstance(config, dict) or not (kind == "gpt2" or isinstance(tokens, list)):
         raise Refusal(f"{a.export} is not an export folder: config.json must be an object, vocab.json an array")
     check_representable(config)
-    if len(tokens) != config.get("vocab_size"):
+    if tokens is not None and len(tokens) != config.get("vocab_size"):
         raise Refusal(f"config.json says vocab_size {config.get('vocab_size')} but vocab.json holds {len(tokens)} tokens")
     tensors = read_safetensors(os.path.join(a.export, "model.safetensors"))
     training = config.get("training") or {}
     state = model_state(tensors, config)
-    stoi = {t: i for i, t in enumerate(tokens)}
-    meta = {"vocab_size": len(tokens), "itos": dict(enumerate(tokens)), "stoi": stoi}
+    stoi = None if tokens is None else {t: i for i, t in enumerate(tokens)}
+    meta = None if tokens is None else {"vocab_size": len(tokens), "itos": dict(enumerate(tokens)), "stoi": stoi}
     settings = run_config(config, training, a.dataset)
     best = training.get("best_val_loss")
     checkpoint = {
         "model": state,
         "optimizer": optimizer_state(a.export, tensors, config, training),
         "model_args": {"n_layer": config["n_layer"], "n_head": config["n_head"], "n_embd": config["n_embd"],
-                       "block_size": config["block_size"], "bias": True, "vocab_size": len(tokens),
+                       "block_size": config["block_size"], "bias": True, "vocab_size": config["vocab_size"],
                        "dropout": config.get("dropout", 0.0)},
         "iter_num": int(training.get("iter", 0)),
         "best_val_loss": torch.tensor(best if best is not None else 1e9),
@@ -185,13 +220,15 @@ def main():
         n_train, n_val = write_dataset(a.data, tokens, stoi, a.out, a.dataset, meta)
         print(f"wrote {os.path.join(a.out, 'data', a.dataset)}: {n_train:,} train / {n_val:,} val tokens")
     torch.save(checkpoint, os.path.join(a.out, "ckpt.pt"))
-    with open(os.path.join(a.out, "meta.pkl"), "wb") as f:
-        pickle.dump(meta, f)
+    if meta is not None:
+        with open(os.path.join(a.out, "meta.pkl"), "wb") as f:
+            pickle.dump(meta, f)
     with open(os.path.join(a.out, "jgpt_run.py"), "w", encoding="utf-8") as f:
         f.write("# nanoGPT config file: the jgpt run's settings (python train.py jgpt_run.py [--key=value ...])\n")
         for key, value in settings.items():
             f.write(f"{key} = {value!r}\n")
-    print(f"wrote {os.path.join(a.out, 'ckpt.pt')} (iteration {checkpoint['iter_num']}), meta.pkl and jgpt_run.py;"
+    print(f"wrote {os.path.join(a.out, 'ckpt.pt')} (iteration {checkpoint['iter_num']}),"
+          f" {'no meta.pkl (GPT-2 ids)' if meta is None else 'meta.pkl'} and jgpt_run.py;"
           f" continue with: cd {a.out} && python3 NANOGPT/train.py jgpt_run.py (configurator.py beside it)")
 
 

@@ -28,20 +28,29 @@ public final class Corpora {
      *     Corpus#unknownCount()}, or, in a vocabulary without {@code <unk>}, stop preparation
      * @throws CorpusException if the corpus cannot be opened or prepared, with the reason
      */
-    public static Corpus open(String data, String column, Vocabulary vocabOrNull, CorpusOptions options) {
+    public static Corpus open(String data, String column, Tokenizer vocabOrNull, CorpusOptions options) {
+        return open(data, column, vocabOrNull, TokenizerSpec.CHAR, options);
+    }
+
+    /**
+     * The corpus {@code data} names, as {@link #open(String, String, Tokenizer, CorpusOptions)}, with
+     * a tokenizer of its own made as {@code spec} says when {@code vocabOrNull} is null.
+     */
+    public static Corpus open(String data, String column, Tokenizer vocabOrNull, TokenizerSpec spec,
+            CorpusOptions options) {
         boolean csv = data != null && data.toLowerCase(Locale.ROOT).endsWith(".csv");
         if (column != null && !csv) {
             throw new CorpusException("--column " + column + " only applies to a .csv file, but the data is "
                     + (data == null || data.isEmpty() ? StoryGenerator.NAME : data));
         }
         if (data == null || data.isEmpty()) {
-            return StoryGenerator.corpus(vocabOrNull);
+            return fromText(StoryGenerator.NAME, StoryGenerator.generate(), vocabOrNull, spec);
         }
-        if (vocabOrNull != null && !vocabOrNull.hasSpecials() && (csv || Files.isDirectory(Path.of(data)))) {
+        if (vocabOrNull instanceof Vocabulary vocabulary && !vocabulary.hasSpecials() && (csv || Files.isDirectory(Path.of(data)))) {
             throw new CorpusException("documents (a CSV file or a folder) need the reserved tokens <s>, <pad> and </s>,"
                     + " which the model's vocabulary lacks (it came without them): use a text file");
         }
-        return store(options).open(source(data, column, options), vocabOrNull, options.seed());
+        return store(options).open(source(data, column, options), vocabOrNull, spec, options.seed());
     }
 
     /** A corpus prepared on disk, and the folder its files are in. */
@@ -54,8 +63,13 @@ public final class Corpora {
      * @throws CorpusException if the corpus cannot be opened or prepared, with the reason
      */
     public static Prepared prepare(String data, String column, CorpusOptions options) {
-        Corpus corpus = open(data, column, null, options);
-        return new Prepared(corpus, store(options).folder(source(data, column, options), options.seed(), null));
+        return prepare(data, column, TokenizerSpec.CHAR, options);
+    }
+
+    /** Prepares as {@link #prepare(String, String, CorpusOptions)}, with the tokenizer {@code spec} says. */
+    public static Prepared prepare(String data, String column, TokenizerSpec spec, CorpusOptions options) {
+        Corpus corpus = open(data, column, null, spec, options);
+        return new Prepared(corpus, store(options).folder(source(data, column, options), options.seed(), null, spec));
     }
 
     private static CorpusSource source(String data, String column, CorpusOptions options) {
@@ -78,8 +92,13 @@ public final class Corpora {
      *
      * @throws CorpusException if the text is empty
      */
-    public static Corpus fromText(String name, String text, Vocabulary vocabOrNull) {
-        return PreparedStore.inMemory(TextSource.ofText(name, text), vocabOrNull);
+    public static Corpus fromText(String name, String text, Tokenizer vocabOrNull) {
+        return fromText(name, text, vocabOrNull, TokenizerSpec.CHAR);
+    }
+
+    /** The corpus of {@code text}, as {@link #fromText(String, String, Tokenizer)}, with the tokenizer {@code spec} says. */
+    public static Corpus fromText(String name, String text, Tokenizer vocabOrNull, TokenizerSpec spec) {
+        return PreparedStore.inMemory(TextSource.ofText(name, text), vocabOrNull, spec);
     }
 
     private static PreparedStore store(CorpusOptions options) {

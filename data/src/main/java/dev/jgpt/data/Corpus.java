@@ -6,8 +6,13 @@ import java.util.Random;
 /** A text split into train and val tokens, from which batches are drawn. */
 public interface Corpus {
 
-    /** The vocabulary the tokens are ids of. */
+    /** The vocabulary the tokens are ids of, when they are characters ({@link #tokenizer()} is the vocabulary). */
     Vocabulary vocabulary();
+
+    /** The tokenizer the tokens are ids of: a character vocabulary, a BPE, GPT-2's. */
+    default Tokenizer tokenizer() {
+        return vocabulary();
+    }
 
     /**
      * Draws {@code batchSize} examples of {@code blockSize} positions from {@code split}. Every

@@ -26,8 +26,8 @@ final class Preparation {
         OutputStream open(String name) throws IOException;
     }
 
-    /** The vocabulary the corpus was encoded with and what preparing found. */
-    record Result(Vocabulary vocabulary, PreparedCorpus.Facts facts) {}
+    /** The tokenizer the corpus was encoded with and what preparing found. */
+    record Result(Tokenizer tokenizer, PreparedCorpus.Facts facts) {}
 
     private static final double TRAIN_FRACTION = 0.9;
     private static final int CODE_POINTS = Character.MAX_CODE_POINT + 1;
@@ -43,6 +43,20 @@ final class Preparation {
      */
     static Result prepare(CorpusSource source, Vocabulary vocabOrNull, long seed, Output output, Progress progress)
             throws IOException {
+        return prepare(source, vocabOrNull, TokenizerSpec.CHAR, seed, output, progress);
+    }
+
+    /**
+     * Prepares {@code source} into {@code output}.
+     *
+     * @param tokenizerOrNull the tokenizer to encode with, or null for one made from the source as
+     *     {@code spec} says: its characters, a BPE learned from its train split, or GPT-2's
+     * @throws CorpusException if the source is empty, malformed, or changes while it is read
+     * @throws IOException if writing fails
+     */
+    static Result prepare(CorpusSource source, Tokenizer tokenizerOrNull, TokenizerSpec spec, long seed,
+            Output output, Progress progress) throws IOException {
+        Vocabulary vocabOrNull = tokenizerOrNull instanceof Vocabulary v ? v : null;
         List<Path> files = source.files();
         String before = Fingerprint.stats(files);
         Progress task = progress.start("preparing " + source.name(), 2 * Fingerprint.bytes(files));
@@ -51,9 +65,13 @@ final class Preparation {
         if (census.characters == 0) {
             throw new CorpusException("corpus " + source.name() + " is empty");
         }
-        Vocabulary vocabulary = vocabOrNull != null ? vocabOrNull : census.vocabulary();
-        if (!vocabulary.hasSpecials()) {
-            census.checkAllIn(vocabulary);
+        Tokenizer vocabulary = tokenizerOrNull != null ? tokenizerOrNull : switch (spec.kind()) {
+            case "bpe" -> BpeSample.learn(source, spec, census.characters, census.documents, seed, progress);
+            case "gpt2" -> BytePairTokenizer.gpt2();
+            default -> census.vocabulary();
+        };
+        if (vocabulary instanceof Vocabulary characters && !characters.hasSpecials()) {
+            census.checkAllIn(characters);
         }
         int width = TokenWriter.widthFor(vocabulary.size());
         Encoder encoder = source.documents() == null
@@ -65,7 +83,7 @@ final class Preparation {
             throw e.getCause();
         }
         boolean changed = encoder.characters != census.characters || encoder.documentCount != census.documents
-                || vocabOrNull == null && encoder.unknown > 0 || !Fingerprint.stats(source.files()).equals(before);
+                || tokenizerOrNull == null && encoder.unknown > 0 || !Fingerprint.stats(source.files()).equals(before);
         if (changed) {
             throw new CorpusException(source.name() + " changed while it was being prepared;"
                     + " run again once it no longer changes");
@@ -83,6 +101,11 @@ final class Preparation {
             return 1;
         }
         return Math.max(1, Math.min(documents - 1, (long) (documents * TRAIN_FRACTION)));
+    }
+
+    /** Selection sampling: whether the next of {@code left} documents validates, while {@code valLeft} more must. */
+    static boolean isVal(Random random, long left, long valLeft) {
+        return left > 0 && valLeft > 0 && random.nextLong(left) < valLeft;
     }
 
     /** The first pass: characters, documents, and how often each character occurs. */
@@ -138,7 +161,11 @@ final class Preparation {
 
     /** The second pass: writes the ids, and where each document starts. */
     private static final class Encoder implements CorpusSource.TextSink, AutoCloseable {
+        // Characters are encoded one by one; a byte-level BPE encodes pieces of text (pieces != null).
         private final Vocabulary vocabulary;
+        private final PieceEncoder pieces;
+        private final int documentStart;
+        private final int documentEnd;
         private final TokenWriter train;
         private final TokenWriter val;
         private final TokenWriter trainStarts;
@@ -156,10 +183,13 @@ final class Preparation {
         long unknown;
 
         /** For a single text. */
-        Encoder(Vocabulary vocabulary, int width, Output output, long trainLength) throws IOException {
-            this.vocabulary = vocabulary;
+        Encoder(Tokenizer vocabulary, int width, Output output, long trainLength) throws IOException {
+            this.vocabulary = vocabulary instanceof Vocabulary v ? v : null;
             this.train = new TokenWriter(output.open(Split.TRAIN + ".bin"), width);
             this.val = new TokenWriter(output.open(Split.VAL + ".bin"), width);
+            this.pieces = this.vocabulary == null ? new PieceEncoder(vocabulary, PieceEncoder.threads(), train::write) : null;
+            this.documentStart = Vocabulary.BOS;
+            this.documentEnd = Vocabulary.EOS;
             this.trainStarts = null;
             this.valStarts = null;
             this.trainLength = trainLength;
@@ -168,10 +198,14 @@ final class Preparation {
         }
 
         /** For documents. */
-        Encoder(Vocabulary vocabulary, int width, Output output, long documents, Random random) throws IOException {
-            this.vocabulary = vocabulary;
+        Encoder(Tokenizer vocabulary, int width, Output output, long documents, Random random) throws IOException {
+            this.vocabulary = vocabulary instanceof Vocabulary v ? v : null;
             this.train = new TokenWriter(output.open(Split.TRAIN + ".bin"), width);
             this.val = new TokenWriter(output.open(Split.VAL + ".bin"), width);
+            this.pieces = this.vocabulary == null ? new PieceEncoder(vocabulary, PieceEncoder.threads(), train::write) : null;
+            BytePairTokenizer bpe = vocabulary instanceof BytePairTokenizer b ? b : null;
+            this.documentStart = bpe == null ? Vocabulary.BOS : bpe.documentStart();
+            this.documentEnd = bpe == null ? Vocabulary.EOS : bpe.documentEnd();
             this.trainStarts = new TokenWriter(output.open(Split.TRAIN + ".idx"), 8);
             this.valStarts = new TokenWriter(output.open(Split.VAL + ".idx"), 8);
             this.trainLength = -1;
@@ -186,17 +220,24 @@ final class Preparation {
             if (random == null) {
                 return;
             }
-            long left = documents - documentCount + 1;
-            boolean isVal = left > 0 && valLeft > 0 && random.nextLong(left) < valLeft;
+            boolean isVal = isVal(random, documents - documentCount + 1, valLeft);
             valLeft -= isVal ? 1 : 0;
             current = isVal ? val : train;
             both = documents == 1;
             try {
+                if (pieces != null) {
+                    pieces.finish(); // the counts below are of every token written so far
+                    TokenWriter writer = current;
+                    pieces.switchSink(both ? ids -> {
+                        train.write(ids);
+                        val.write(ids);
+                    } : writer::write);
+                }
                 (isVal ? valStarts : trainStarts).write(current.count());
                 if (both) {
                     valStarts.write(val.count());
                 }
-                writeDocument(Vocabulary.BOS);
+                writeDocument(documentStart);
             } catch (IOException e) {
                 throw new WriteFailure(e);
             }
@@ -204,6 +245,10 @@ final class Preparation {
 
         @Override
         public void codePoints(int[] codePoints, int count) {
+            if (pieces != null) {
+                appendPieces(codePoints, count);
+                return;
+            }
             // Encoded in place: the source refills the buffer before its next call.
             unknown += vocabulary.encode(codePoints, count);
             int[] ids = codePoints;
@@ -224,19 +269,40 @@ final class Preparation {
             characters += count;
         }
 
+        /** A single text goes to train up to the first cut after 90% of its characters, then to val. */
+        private void appendPieces(int[] codePoints, int count) {
+            try {
+                int toTrain = (int) Math.max(0, Math.min(count, trainLength - characters));
+                if (random == null && toTrain < count && characters + toTrain == trainLength) {
+                    pieces.append(codePoints, toTrain);
+                    pieces.switchSink(val::write);
+                    pieces.append(java.util.Arrays.copyOfRange(codePoints, toTrain, count), count - toTrain);
+                } else {
+                    pieces.append(codePoints, count);
+                }
+            } catch (IOException e) {
+                throw new WriteFailure(e);
+            }
+            characters += count;
+        }
+
         @Override
         public void endDocument() {
             if (random == null) {
                 return;
             }
             try {
-                writeDocument(Vocabulary.EOS);
+                writeDocument(documentEnd);
             } catch (IOException e) {
                 throw new WriteFailure(e);
             }
         }
 
         private void writeDocument(int id) throws IOException {
+            if (pieces != null) {
+                pieces.write(id);
+                return;
+            }
             current.write(id);
             if (both) {
                 val.write(id);
@@ -245,6 +311,11 @@ final class Preparation {
 
         @Override
         public void close() throws IOException {
+            if (pieces != null) {
+                try (pieces) {
+                    pieces.finish();
+                }
+            }
             try (train; val) {
                 if (trainStarts != null) {
                     try (trainStarts; valStarts) {

@@ -37,14 +37,14 @@ final class PreparedCorpus implements Corpus {
             int width, long trainTokens, long valTokens, String fingerprint) {}
 
     private final Facts facts;
-    private final Vocabulary vocabulary;
+    private final Tokenizer tokenizer;
     private final Map<Split, TokenArray> tokens;
     private final Map<Split, TokenArray> starts;
     private final Map<Split, EstimateWindows> estimateWindows = new EnumMap<>(Split.class); // made at the first estimate
 
-    PreparedCorpus(Facts facts, Vocabulary vocabulary, Map<Split, TokenArray> tokens, Map<Split, TokenArray> starts) {
+    PreparedCorpus(Facts facts, Tokenizer tokenizer, Map<Split, TokenArray> tokens, Map<Split, TokenArray> starts) {
         this.facts = facts;
-        this.vocabulary = vocabulary;
+        this.tokenizer = tokenizer;
         this.tokens = new EnumMap<>(tokens);
         this.starts = starts.isEmpty() ? Map.of() : new EnumMap<>(starts);
     }
@@ -70,7 +70,15 @@ final class PreparedCorpus implements Corpus {
 
     @Override
     public Vocabulary vocabulary() {
-        return vocabulary;
+        if (tokenizer instanceof Vocabulary vocabulary) {
+            return vocabulary;
+        }
+        throw new IllegalStateException(facts.name() + " was prepared with " + tokenizer.kind() + ", not characters");
+    }
+
+    @Override
+    public Tokenizer tokenizer() {
+        return tokenizer;
     }
 
     @Override
@@ -147,7 +155,7 @@ final class PreparedCorpus implements Corpus {
      * {@code <pad>} (without one: inputs 0, after the text, and ignored targets); returns the targets.
      */
     private int fillRow(long[] inputs, long[] targets, int row, int blockSize, long[] window, int length) {
-        Integer paddingId = vocabulary.paddingId();
+        Integer paddingId = tokenizer.paddingId();
         int predicted = Math.max(0, length - 1);
         int offset = row * blockSize;
         System.arraycopy(window, 0, inputs, offset, predicted);
@@ -202,11 +210,11 @@ final class PreparedCorpus implements Corpus {
         TokenArray all = single ? tokens.get(Split.TRAIN) : TokenArray.joined(tokens.get(Split.TRAIN), tokens.get(Split.VAL), 0);
         Map<Split, TokenArray> wholeTokens = new EnumMap<>(Map.of(Split.TRAIN, all, Split.VAL, all));
         if (!documents()) {
-            return new PreparedCorpus(facts, vocabulary, wholeTokens, Map.of());
+            return new PreparedCorpus(facts, tokenizer, wholeTokens, Map.of());
         }
         TokenArray allStarts = single ? starts.get(Split.TRAIN)
                 : TokenArray.joined(starts.get(Split.TRAIN), starts.get(Split.VAL), tokens.get(Split.TRAIN).length());
-        return new PreparedCorpus(facts, vocabulary, wholeTokens, Map.of(Split.TRAIN, allStarts, Split.VAL, allStarts));
+        return new PreparedCorpus(facts, tokenizer, wholeTokens, Map.of(Split.TRAIN, allStarts, Split.VAL, allStarts));
     }
 
     @Override

@@ -59,11 +59,11 @@ final class PreparedStore {
     }
 
     /** A corpus held in memory, for a text that is in memory already (the built-in stories, tests). */
-    static PreparedCorpus inMemory(CorpusSource source, Vocabulary vocabOrNull) {
+    static PreparedCorpus inMemory(CorpusSource source, Tokenizer tokenizerOrNull, TokenizerSpec spec) {
         Map<String, ByteArrayOutputStream> outputs = new HashMap<>();
         Preparation.Result result;
         try {
-            result = Preparation.prepare(source, vocabOrNull, 0, name -> outputs.computeIfAbsent(name,
+            result = Preparation.prepare(source, tokenizerOrNull, spec, 0, name -> outputs.computeIfAbsent(name,
                     n -> new ByteArrayOutputStream()), Progress.SILENT);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -77,38 +77,40 @@ final class PreparedStore {
                 starts.put(split, TokenArray.of(outputs.get(split + ".idx").toByteArray(), 8));
             }
         }
-        return new PreparedCorpus(result.facts(), result.vocabulary(), tokens, starts);
+        return new PreparedCorpus(result.facts(), result.tokenizer(), tokens, starts);
     }
 
     /**
      * The prepared corpus of {@code source}: reused when it is there and its source is unchanged,
      * prepared otherwise.
      *
-     * @param vocabOrNull the vocabulary to encode with (a checkpoint's), or null for the source's own
+     * @param vocabOrNull the tokenizer to encode with (a checkpoint's), or null for the source's own
+     * @param spec which tokenizer the source's own is
      * @param seed the seed that splits documents
      */
-    PreparedCorpus open(CorpusSource source, Vocabulary vocabOrNull, long seed) {
+    PreparedCorpus open(CorpusSource source, Tokenizer vocabOrNull, TokenizerSpec spec, long seed) {
         String fingerprint = Fingerprint.of(source.files());
-        Path own = folder(source, seed, null);
+        Path own = folder(source, seed, null, spec);
         PreparedCorpus reused = reuse(own, fingerprint);
-        if (reused != null && (vocabOrNull == null || reused.vocabulary().equals(vocabOrNull))) {
+        if (reused != null && (vocabOrNull == null || reused.tokenizer().equals(vocabOrNull))) {
             return reused;
         }
-        Path folder = vocabOrNull == null ? own : folder(source, seed, vocabOrNull);
+        Path folder = vocabOrNull == null ? own : folder(source, seed, vocabOrNull, spec);
         if (vocabOrNull != null) {
             reused = reuse(folder, fingerprint);
             if (reused != null) {
                 return reused;
             }
         }
-        prepare(source, vocabOrNull, seed, folder);
+        prepare(source, vocabOrNull, spec, seed, folder);
         return read(folder);
     }
 
     /** Where {@code source} is prepared. */
-    Path folder(CorpusSource source, long seed, Vocabulary vocabOrNull) {
+    Path folder(CorpusSource source, long seed, Tokenizer vocabOrNull, TokenizerSpec spec) {
         String key = source.identity() + "\0" + (source.documents() != null ? seed : "") + "\0"
-                + (vocabOrNull == null ? "" : String.join("\0", vocabOrNull.tokens()));
+                + (vocabOrNull == null ? spec.key() : vocabOrNull instanceof Vocabulary v ? String.join("\0", v.tokens())
+                        : ((BytePairTokenizer) vocabOrNull).digest());
         String name = source.files().isEmpty() ? "text" : Path.of(source.identity().split("\0")[0]).getFileName().toString();
         return root.resolve(name.replaceAll("[^A-Za-z0-9._-]", "_") + "-" + Fingerprint.sha256(key).substring(0, 12));
     }
@@ -129,14 +131,18 @@ final class PreparedStore {
         return null;
     }
 
-    private void prepare(CorpusSource source, Vocabulary vocabOrNull, long seed, Path folder) {
+    private void prepare(CorpusSource source, Tokenizer vocabOrNull, TokenizerSpec spec, long seed, Path folder) {
         Path part = folder.resolveSibling(folder.getFileName() + ".part-" + ProcessHandle.current().pid());
         try {
             removeAbandoned(folder);
             Files.createDirectories(part);
-            Preparation.Result result = Preparation.prepare(source, vocabOrNull, seed,
+            Preparation.Result result = Preparation.prepare(source, vocabOrNull, spec, seed,
                     name -> opener.open(part.resolve(name)), progress);
-            result.vocabulary().save(part.resolve(VOCABULARY_FILE));
+            if (result.tokenizer() instanceof Vocabulary vocabulary) {
+                vocabulary.save(part.resolve(VOCABULARY_FILE));
+            } else {
+                TiktokenFiles.save((BytePairTokenizer) result.tokenizer(), part);
+            }
             JsonObject facts = GSON.toJsonTree(result.facts()).getAsJsonObject();
             facts.addProperty("format", FORMAT);
             try (OutputStream out = opener.open(part.resolve(FACTS_FILE))) {
@@ -182,7 +188,8 @@ final class PreparedStore {
             throw new CorpusException(folder + " was prepared in another format");
         }
         PreparedCorpus.Facts facts = GSON.fromJson(json, PreparedCorpus.Facts.class);
-        Vocabulary vocabulary = Vocabulary.load(folder.resolve(VOCABULARY_FILE));
+        Tokenizer vocabulary = TiktokenFiles.isIn(folder) ? TiktokenFiles.load(folder)
+                : Vocabulary.load(folder.resolve(VOCABULARY_FILE));
         Map<Split, TokenArray> tokens = new EnumMap<>(Split.class);
         Map<Split, TokenArray> starts = new EnumMap<>(Split.class);
         for (Split split : Split.values()) {

@@ -82,6 +82,13 @@ public final class Progress {
         out.println(terminal ? "\r" + String.format("%-" + shownLength + "s", summary) : summary);
     }
 
+    /** Prints {@code line} whatever the task's length: what the user must hear of (unless silent). */
+    void note(String line) {
+        if (out != null) {
+            out.println(line);
+        }
+    }
+
     /** Seconds since {@link #start}. */
     double seconds() {
         return (System.nanoTime() - start) / 1e9;

@@ -48,6 +48,11 @@ final class TokenWriter implements AutoCloseable {
         count++;
     }
 
+    /** Appends {@code ids}. */
+    void write(int[] ids) throws IOException {
+        write(ids, 0, ids.length);
+    }
+
     /** Appends {@code ids[from..to)}; see {@link #write(long)}. */
     void write(int[] ids, int from, int to) throws IOException {
         int i = from;

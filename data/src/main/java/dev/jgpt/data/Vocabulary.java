@@ -32,7 +32,7 @@ import java.util.stream.IntStream;
  * may have no reserved tokens: then every id is a character, in the order given, and a character
  * it lacks cannot be encoded ({@link #hasSpecials()} is false).
  */
-public final class Vocabulary {
+public final class Vocabulary implements Tokenizer {
 
     /** The id of {@code <s>}, which begins a document. */
     public static final int BOS = 0;
@@ -99,11 +99,31 @@ public final class Vocabulary {
     }
 
     /** The id of {@code <pad>}, or null in a vocabulary without reserved tokens. */
+    @Override
     public Integer paddingId() {
         return specials ? PAD : null;
     }
 
+    /** {@code char}. */
+    @Override
+    public String kind() {
+        return "char";
+    }
+
+    /** The ids of {@code text}: {@link #encode}'s, with a character it lacks as {@code <unk>}. */
+    @Override
+    public int[] ids(String text) {
+        return encode(text).ids();
+    }
+
+    /** The UTF-8 bytes of {@link #decode(int)}. */
+    @Override
+    public byte[] bytes(int id) {
+        return decode(id).getBytes(StandardCharsets.UTF_8);
+    }
+
     /** The number of ids, reserved ones included. */
+    @Override
     public int size() {
         return tokens.size();
     }
@@ -173,6 +193,7 @@ public final class Vocabulary {
     }
 
     /** The text of {@code ids}; see {@link #decode(int)}. */
+    @Override
     public String decode(int[] ids) {
         StringBuilder text = new StringBuilder(ids.length);
         for (int id : ids) {

@@ -208,7 +208,7 @@ class PreparationTest {
         };
         PreparedStore store = new PreparedStore(folder.resolve("prepared"), Progress.SILENT, Files::newOutputStream);
 
-        CorpusException e = assertThrows(CorpusException.class, () -> store.open(growing, null, 1));
+        CorpusException e = assertThrows(CorpusException.class, () -> store.open(growing, null, TokenizerSpec.CHAR, 1));
 
         assertEquals(file + " changed while it was being prepared; run again once it no longer changes", e.getMessage());
         assertEquals(List.of(), subfolders());
@@ -220,7 +220,7 @@ class PreparationTest {
         PreparedStore store = new PreparedStore(folder.resolve("prepared"), Progress.SILENT,
                 path -> new DiskThatFills(Files.newOutputStream(path), 100_000));
 
-        CorpusException e = assertThrows(CorpusException.class, () -> store.open(TextSource.ofFile(file), null, 1));
+        CorpusException e = assertThrows(CorpusException.class, () -> store.open(TextSource.ofFile(file), null, TokenizerSpec.CHAR, 1));
 
         assertTrue(e.getMessage().startsWith("cannot write the prepared corpus to " + folder.resolve("prepared")),
                 e.getMessage());

@@ -6,6 +6,7 @@ import dev.jgpt.data.Batch;
 import dev.jgpt.data.Corpus;
 import dev.jgpt.data.EvaluationWindows;
 import dev.jgpt.data.Split;
+import dev.jgpt.data.Tokenizer;
 import dev.jgpt.data.Window;
 import dev.jgpt.model.Gpt;
 import java.util.ArrayList;
@@ -30,9 +31,14 @@ public final class Evaluation {
      * @param targets the targets scored
      * @param splitTargets the targets of the whole splits, scored or not
      */
-    public record Result(double loss, long targets, long splitTargets) {
+    public record Result(double loss, long targets, long splitTargets, long bytes) {
         public double perplexity() {
             return Math.exp(loss);
+        }
+
+        /** The loss in bits per UTF-8 byte of the targets' text, which compares across tokenizers: Σ nats / (ln 2 · bytes). */
+        public double bitsPerByte() {
+            return loss * targets / (Math.log(2) * bytes);
         }
 
         /**
@@ -64,6 +70,7 @@ public final class Evaluation {
         long total = splits.stream().mapToLong(corpus::tokenCount).sum();
         double lossSum = 0;
         long counted = 0;
+        long bytes = 0;
         long splitTargets = 0;
         try (NoGrad noGrad = new NoGrad()) {
             for (Split split : splits) {
@@ -84,6 +91,7 @@ public final class Evaluation {
                             float meanLoss = CrossEntropy.of(gpt, parameterStore, scope, batch, false).getFloat();
                             lossSum += (double) meanLoss * batch.countedTargets();
                             counted += batch.countedTargets();
+                            bytes += targetBytes(batch, corpus.tokenizer(), gpt.config().paddingIdx());
                         }
                     }
                 }
@@ -92,6 +100,17 @@ public final class Evaluation {
         if (counted == 0) {
             throw new IllegalArgumentException("nothing to evaluate: the text has fewer than 2 tokens");
         }
-        return new Result(lossSum / counted, counted, splitTargets);
+        return new Result(lossSum / counted, counted, splitTargets, bytes);
+    }
+
+    /** The UTF-8 bytes of the text of the targets that count (not padding, not ignored). */
+    static long targetBytes(Batch batch, Tokenizer tokenizer, Integer paddingId) {
+        long bytes = 0;
+        for (long target : batch.targets()) {
+            if (target != Batch.IGNORED && (paddingId == null || target != paddingId)) {
+                bytes += tokenizer.bytes((int) target).length;
+            }
+        }
+        return bytes;
     }
 }

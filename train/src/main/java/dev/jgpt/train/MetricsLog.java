@@ -27,7 +27,7 @@ import org.apache.commons.csv.CSVRecord;
 final class MetricsLog implements AutoCloseable {
 
     static final String[] HEADER = {
-        "iter", "lr", "loss", "train_loss", "val_loss", "val_loss_full", "ms_per_iter", "tokens_per_s"
+        "iter", "lr", "loss", "train_loss", "val_loss", "val_loss_full", "val_bpb", "ms_per_iter", "tokens_per_s"
     };
 
     /** One row; null where nothing was measured. */
@@ -38,6 +38,7 @@ final class MetricsLog implements AutoCloseable {
         Float trainLoss;
         Float valLoss;
         Float valLossFull;
+        Float valBpb;
         Double msPerIter;
         Double tokensPerSecond;
 
@@ -49,7 +50,7 @@ final class MetricsLog implements AutoCloseable {
             return String.join(",",
                     Integer.toString(iter),
                     lr == null ? "" : Float.toString(lr),
-                    loss(loss), loss(trainLoss), loss(valLoss), loss(valLossFull),
+                    loss(loss), loss(trainLoss), loss(valLoss), loss(valLossFull), loss(valBpb),
                     msPerIter == null ? "" : String.format(Locale.ROOT, "%.2f", msPerIter),
                     tokensPerSecond == null ? "" : String.format(Locale.ROOT, "%.1f", tokensPerSecond)) + "\n";
         }
@@ -123,6 +124,7 @@ final class MetricsLog implements AutoCloseable {
                 }
                 row.valLoss = floatOrNull(cell.apply("val_loss"));
                 row.valLossFull = floatOrNull(cell.apply("val_loss_full"));
+                row.valBpb = floatOrNull(cell.apply("val_bpb"));
                 String ms = cell.apply("ms_per_iter");
                 String tokens = cell.apply("tokens_per_s");
                 row.msPerIter = ms.isEmpty() ? null : Double.valueOf(ms);
@@ -148,6 +150,7 @@ final class MetricsLog implements AutoCloseable {
         into.trainLoss = from.trainLoss != null ? from.trainLoss : into.trainLoss;
         into.valLoss = from.valLoss != null ? from.valLoss : into.valLoss;
         into.valLossFull = from.valLossFull != null ? from.valLossFull : into.valLossFull;
+        into.valBpb = from.valBpb != null ? from.valBpb : into.valBpb;
         into.msPerIter = from.msPerIter != null ? from.msPerIter : into.msPerIter;
         into.tokensPerSecond = from.tokensPerSecond != null ? from.tokensPerSecond : into.tokensPerSecond;
     }
@@ -171,10 +174,11 @@ final class MetricsLog implements AutoCloseable {
         write(row);
     }
 
-    /** The loss over the whole val split, measured at the end of a run. */
-    void wholeValLoss(int iter, float valLossFull) {
+    /** The loss over the whole val split, and its bits per byte, measured at the end of a run. */
+    void wholeValLoss(int iter, float valLossFull, float valBpb) {
         Row row = new Row(iter);
         row.valLossFull = valLossFull;
+        row.valBpb = valBpb;
         write(row);
     }
 

@@ -5,7 +5,7 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import dev.jgpt.data.Vocabulary;
+import dev.jgpt.data.Tokenizer;
 import dev.jgpt.model.GptConfig;
 import java.util.List;
 
@@ -150,7 +150,7 @@ public record TrainConfig(
     }
 
     /** The model this config describes, for {@code vocabulary} (which decides the padding id). */
-    public GptConfig model(Vocabulary vocabulary) {
+    public GptConfig model(Tokenizer vocabulary) {
         GptConfig.Init initKind = "plain".equals(init) ? GptConfig.Init.PLAIN : GptConfig.Init.GPT2;
         return new GptConfig(vocabulary.size(), blockSize, nLayer, nHead, nEmbd, dropout, GptConfig.Positions.of(positions), tieWeights,
                 !noScaleEmbedding, vocabulary.paddingId(), initKind, ropeBase);

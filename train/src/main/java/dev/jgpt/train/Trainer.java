@@ -73,7 +73,7 @@ public final class Trainer implements AutoCloseable {
             manager = NDManager.newBaseManager(Device.fromName(config.device()));
             if (resumeFrom == null) {
                 Engine.getInstance().setRandomSeed(Math.toIntExact(config.seed() & 0x7fffffff));
-                gpt = new Gpt(config.model(corpus.vocabulary()));
+                gpt = new Gpt(config.model(corpus.tokenizer()));
                 gpt.initialize(manager, DataType.FLOAT32, new Shape(1, config.blockSize()));
                 if (initialWeights != null) {
                     initialWeights.loadWeights(gpt, manager);
@@ -253,18 +253,18 @@ public final class Trainer implements AutoCloseable {
     }
 
     private void save(boolean isBest) {
-        Path saved = checkpoints.save(iter, bestValLoss, config, corpus.vocabulary(), corpus.documents(), gpt, optimizer, isBest);
+        Path saved = checkpoints.save(iter, bestValLoss, config, corpus.tokenizer(), corpus.documents(), gpt, optimizer, isBest);
         savedAt = iter;
         out.println("saved " + saved + (isBest ? " (best)" : ""));
     }
 
     /**
-     * Records the loss over the whole val split, measured after training, in the metrics row of the
-     * current iteration.
+     * Records the loss over the whole val split, and its bits per byte, measured after training, in
+     * the metrics row of the current iteration.
      */
-    public void recordWholeValLoss(float loss) {
+    public void recordWholeValLoss(float loss, float bitsPerByte) {
         if (metrics != null) {
-            metrics.wholeValLoss(iter, loss);
+            metrics.wholeValLoss(iter, loss, bitsPerByte);
         }
     }
 

@@ -93,7 +93,7 @@ public class TrainerTest {
             trainer.train();
         }
         List<CSVRecord> rows = metrics(dir);
-        assertEquals(List.of("iter", "lr", "loss", "train_loss", "val_loss", "val_loss_full", "ms_per_iter", "tokens_per_s"),
+        assertEquals(List.of("iter", "lr", "loss", "train_loss", "val_loss", "val_loss_full", "val_bpb", "ms_per_iter", "tokens_per_s"),
                 rows.get(0).getParser().getHeaderNames());
         float firstLoss = Float.parseFloat(rows.get(0).get("train_loss"));
         assertEquals(Math.log(STORIES.vocabulary().size()), firstLoss, 0.15, "first estimated loss");
@@ -145,7 +145,7 @@ public class TrainerTest {
     void metricsHaveOneRowPerIterationWithBatchLossAndEstimatesApart() throws IOException {
         try (Trainer trainer = Trainer.start(tiny(dir, 20, 10, 0f), STORIES, QUIET)) {
             trainer.train();
-            trainer.recordWholeValLoss(1.5f);
+            trainer.recordWholeValLoss(1.5f, 2.16f);
         }
         List<CSVRecord> rows = metrics(dir);
         assertEquals(List.of("0", "5", "10", "15", "19", "20"), rows.stream().map(r -> r.get("iter")).toList());
@@ -156,6 +156,7 @@ public class TrainerTest {
         CSVRecord last = rows.get(5);
         assertEquals("", last.get("loss"));
         assertEquals("1.5000", last.get("val_loss_full"));
+        assertEquals("2.1600", last.get("val_bpb"));
     }
 
     /**

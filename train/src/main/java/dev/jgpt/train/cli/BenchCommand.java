@@ -79,7 +79,7 @@ final class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--sample-tokens must be >= 0, got " + sampleTokens);
         }
         TrainConfig config = options.requestedConfig();
-        Corpus corpus = Corpora.open(config.data(), config.column(), null, options.prepared.corpusOptions(config.seed()));
+        Corpus corpus = Corpora.open(config.data(), config.column(), null, options.tokenizer.spec(), options.prepared.corpusOptions(config.seed()));
         corpus.checkBlockSize(config.blockSize());
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
 
@@ -105,7 +105,7 @@ final class BenchCommand implements Callable<Integer> {
         }
 
         double medianMs = median(stepMs);
-        GptConfig model = config.model(corpus.vocabulary());
+        GptConfig model = config.model(corpus.tokenizer());
         // FLOPs per iteration as reference_gpt.py counts them (6N per token plus attention).
         double flopsPerIter =
                 (6.0 * parameters + 12.0 * model.nLayer() * model.nHead() * model.headSize() * model.blockSize())

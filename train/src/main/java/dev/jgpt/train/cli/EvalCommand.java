@@ -43,7 +43,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--batch-size", description = "Windows per forward pass (default: ${DEFAULT-VALUE}).")
     int batchSize = 32;
 
-    @Option(names = "--json", description = "Print one JSON object (loss, perplexity, tokens, checkpoint, iter, data) instead of a sentence.")
+    @Option(names = "--json", description = "Print one JSON object (loss, perplexity, tokens, bytes, bits_per_byte, checkpoint, iter, data) instead of a sentence.")
     boolean json;
 
     @Mixin DeviceOption device;
@@ -69,7 +69,7 @@ final class EvalCommand implements Callable<Integer> {
         // The seed picks a corpus's val documents: the run's, or the default for a model from elsewhere.
         long seed = loaded instanceof Checkpoint run ? run.config().seed() : new TrainOptions().seed;
         CorpusOptions options = prepared.corpusOptions(seed);
-        Corpus corpus = Corpora.open(source, csvColumn, loaded.vocabulary(), options);
+        Corpus corpus = Corpora.open(source, csvColumn, loaded.tokenizer(), options);
         if (corpus.unknownCount() > 0) {
             System.err.println("warning: " + corpus.unknownCount() + " character(s) are not in the model's vocabulary and were read as <unk>");
         }
@@ -82,6 +82,8 @@ final class EvalCommand implements Callable<Integer> {
                 object.addProperty("loss", result.loss());
                 object.addProperty("perplexity", result.perplexity());
                 object.addProperty("tokens", result.targets());
+                object.addProperty("bytes", result.bytes());
+                object.addProperty("bits_per_byte", result.bitsPerByte());
                 object.addProperty("checkpoint", loaded.dir().toString());
                 object.addProperty("iter", loaded.iter());
                 object.addProperty("data", data != null ? data : "val");
@@ -90,10 +92,11 @@ final class EvalCommand implements Callable<Integer> {
             }
             System.out.printf(
                     Locale.ROOT,
-                    "%s loss %.4f, perplexity %.2f (%s, checkpoint %s at iteration %d)%n",
+                    "%s loss %.4f, perplexity %.2f, %.4f bits per byte (%s, checkpoint %s at iteration %d)%n",
                     data != null ? data : "val",
                     result.loss(),
                     result.perplexity(),
+                    result.bitsPerByte(),
                     result.tokensScored(),
                     loaded.dir(),
                     loaded.iter());

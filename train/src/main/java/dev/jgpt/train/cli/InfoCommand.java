@@ -1,6 +1,7 @@
 package dev.jgpt.train.cli;
 
 import ai.djl.ndarray.NDManager;
+import dev.jgpt.data.Tokenizer;
 import dev.jgpt.data.Vocabulary;
 import dev.jgpt.model.Gpt;
 import dev.jgpt.model.GptConfig;
@@ -41,7 +42,7 @@ final class InfoCommand implements Callable<Integer> {
         PrintStream out = System.out;
         Checkpoint loaded = CheckpointStore.open(checkpoint, "latest");
         Path runDir = runDir(loaded);
-        Vocabulary vocabulary = loaded.vocabulary();
+        Tokenizer vocabulary = loaded.tokenizer();
         GptConfig model = loaded.config().model(vocabulary);
         long parameters;
         try (NDManager manager = NDManager.newBaseManager()) {
@@ -55,7 +56,8 @@ final class InfoCommand implements Callable<Integer> {
                 model.tieWeights() ? ", tied head" : "", parameters);
         out.printf(Locale.ROOT, "best val loss %s%n", loaded.bestValLoss() == null ? "none yet" : String.format(Locale.ROOT, "%.4f%s", loaded.bestValLoss(), bestWhere(runDir)));
         out.printf(Locale.ROOT, "last val loss %s%n", lastValLoss(runDir, loaded.iter()));
-        out.printf(Locale.ROOT, "vocabulary    %d tokens: %s%n", vocabulary.size(), preview(vocabulary));
+        out.printf(Locale.ROOT, "vocabulary    %d tokens: %s%n", vocabulary.size(), vocabulary instanceof Vocabulary characters
+                ? preview(characters) : vocabulary.kind() + " (" + (vocabulary.kind().equals("gpt2") ? "GPT-2's r50k_base" : "a byte-level BPE") + ")");
         out.printf(Locale.ROOT, "data          %s%s%n", loaded.config().data() == null ? "the built-in stories" : loaded.config().data(),
                 loaded.config().column() == null ? "" : " (column " + loaded.config().column() + ")");
         Path folder = runDir != null ? runDir : loaded.dir();

@@ -25,12 +25,14 @@ final class PrepareCommand implements Callable<Integer> {
 
     @Mixin PreparedDirOption prepared;
 
+    @Mixin TokenizerOptions tokenizer;
+
     @Override
     public Integer call() {
         if (data.isEmpty()) {
             throw new IllegalArgumentException("--data names the corpus to prepare; the built-in stories need no preparing");
         }
-        Corpora.Prepared result = Corpora.prepare(data, column, prepared.corpusOptions(seed));
+        Corpora.Prepared result = Corpora.prepare(data, column, tokenizer.spec(), prepared.corpusOptions(seed));
         System.out.println(result.corpus().describe());
         System.out.println("prepared files in " + result.folder());
         return 0;

@@ -3,6 +3,9 @@ package dev.jgpt.train.cli;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.Gson;
+import dev.jgpt.data.BytePairTokenizer;
+import dev.jgpt.data.Tokenizer;
+import dev.jgpt.data.Utf8Pieces;
 import dev.jgpt.data.Vocabulary;
 import dev.jgpt.model.Gpt;
 import dev.jgpt.train.sample.Sampler;
@@ -72,14 +75,15 @@ final class SampleCommand implements Callable<Integer> {
         checkOptions();
         PrintStream out = System.out;
         SavedModel loaded = SavedModel.open(checkpoint, "latest");
-        Vocabulary vocabulary = loaded.vocabulary();
+        Tokenizer tokenizer = loaded.tokenizer();
         String prompt = prompt();
-        int[] context = prompt.isEmpty() ? freshStart(loaded) : encode(prompt, vocabulary);
+        int[] context = prompt.isEmpty() ? freshStart(loaded)
+                : tokenizer instanceof Vocabulary vocabulary ? encode(prompt, vocabulary) : tokenizer.ids(prompt);
         try (NDManager manager = NDManager.newBaseManager(Device.fromName(device.name))) {
             Gpt gpt = loaded.loadModel(manager);
             // Text runs never saw </s>: like <unk>, it is left out of their draw.
             boolean stopAtEos = !ignoreEos && loaded.documents();
-            Sampler sampler = new Sampler(gpt, manager, !noKvCache, stopAtEos);
+            Sampler sampler = new Sampler(gpt, manager, !noKvCache, stopAtEos, tokenizer.size());
             Random random = new Random(seed);
             for (int n = 0; n < numSamples; n++) {
                 if (n > 0) {
@@ -87,11 +91,13 @@ final class SampleCommand implements Callable<Integer> {
                 }
                 out.print(prompt); // as typed: a character the vocabulary lacks is shown, not its <unk>
                 out.flush();
+                // A BPE may split a character over tokens: it is printed once its bytes are complete.
+                Utf8Pieces text = new Utf8Pieces();
                 sampler.generate(context, maxNewTokens, temperature, topK, topP, random, id -> {
-                    out.print(vocabulary.decode(id));
+                    out.print(text.add(tokenizer.bytes(id)));
                     out.flush();
                 });
-                out.println();
+                out.println(text.finish());
             }
         }
         return 0;
@@ -137,6 +143,9 @@ final class SampleCommand implements Callable<Integer> {
      * if at the start of a line.
      */
     private static int[] freshStart(SavedModel loaded) {
+        if (loaded.tokenizer() instanceof BytePairTokenizer bpe) {
+            return !loaded.documents() ? bpe.ids("\n") : new int[] {bpe.documentStart()};
+        }
         Vocabulary vocabulary = loaded.vocabulary();
         if (!loaded.documents() || !vocabulary.hasSpecials()) {
             for (String character : new String[] {"\n", " "}) {

@@ -7,6 +7,7 @@ import com.google.gson.JsonObject;
 import dev.jgpt.data.Corpora;
 import dev.jgpt.data.Corpus;
 import dev.jgpt.data.Split;
+import dev.jgpt.data.Vocabulary;
 import dev.jgpt.model.GptConfig;
 import dev.jgpt.train.Evaluation;
 import dev.jgpt.train.TrainConfig;
@@ -81,7 +82,11 @@ final class TrainCommand implements Callable<Integer> {
         if (!resume) {
             // Bad data fails before the run folder is made.
             fresh = weights == null ? requested : withArchitectureOf(weights, requested);
-            corpus = Corpora.open(fresh.data(), fresh.column(), weights == null ? null : weights.vocabulary(), options.prepared.corpusOptions(fresh.seed()));
+            if (weights != null) {
+                options.tokenizer.checkAgainst(weights.tokenizer(), weights.dir());
+            }
+            corpus = Corpora.open(fresh.data(), fresh.column(), weights == null ? null : weights.tokenizer(),
+                    options.tokenizer.spec(), options.prepared.corpusOptions(fresh.seed()));
             corpus.checkBlockSize(fresh.blockSize());
             if (corpus.unknownCount() > 0) {
                 System.err.println("warning: " + corpus.unknownCount() + " character(s) are not in the model's vocabulary and were read as <unk>");
@@ -97,11 +102,15 @@ final class TrainCommand implements Callable<Integer> {
                             "the run in " + runDir + " is already at iteration " + checkpoint.iter() + " (max-iters " + config.maxIters()
                                     + "): pass --max-iters above " + checkpoint.iter() + " to train further");
                 }
-                corpus = Corpora.open(config.data(), config.column(), null, options.prepared.corpusOptions(config.seed()));
-                if (!corpus.vocabulary().equals(checkpoint.vocabulary())) {
+                options.tokenizer.checkAgainst(checkpoint.tokenizer(), runDir);
+                // A character vocabulary is the corpus's own: another one means other data. A BPE is imposed.
+                boolean characters = checkpoint.tokenizer() instanceof Vocabulary;
+                corpus = Corpora.open(config.data(), config.column(), characters ? null : checkpoint.tokenizer(),
+                        options.prepared.corpusOptions(config.seed()));
+                if (!corpus.tokenizer().equals(checkpoint.tokenizer())) {
                     throw new IllegalArgumentException(
-                            "the corpus's vocabulary (" + corpus.vocabulary().size() + " tokens) is not the checkpoint's ("
-                                    + checkpoint.vocabulary().size() + " tokens): resume with the data the run was trained on");
+                            "the corpus's vocabulary (" + corpus.tokenizer().size() + " tokens) is not the checkpoint's ("
+                                    + checkpoint.tokenizer().size() + " tokens): resume with the data the run was trained on");
                 }
                 out.println("resuming " + checkpoint.dir() + " at iteration " + checkpoint.iter() + " on " + corpus.describe());
                 trainer = Trainer.resume(config, corpus, checkpoint, out);
@@ -124,9 +133,9 @@ final class TrainCommand implements Callable<Integer> {
                 }
                 // The eval_iters estimate is noisy; the whole split gives the number to compare runs by.
                 Evaluation.Result whole = Evaluation.evaluate(trainer.model(), scope, corpus, List.of(Split.VAL), evalTokens, 32);
-                out.printf(Locale.ROOT, "val loss over the whole val split: %.4f, perplexity %.2f (%s)%n",
-                        whole.loss(), whole.perplexity(), whole.tokensScored());
-                trainer.recordWholeValLoss((float) whole.loss());
+                out.printf(Locale.ROOT, "val loss over the whole val split: %.4f, perplexity %.2f, %.4f bits per byte (%s)%n",
+                        whole.loss(), whole.perplexity(), whole.bitsPerByte(), whole.tokensScored());
+                trainer.recordWholeValLoss((float) whole.loss(), (float) whole.bitsPerByte());
             }
             out.println("done: checkpoints in " + runDir);
             return interrupts.requested() ? interrupts.exitCode() : 0;

@@ -18,6 +18,8 @@ final class TrainOptions {
 
     @Mixin PreparedDirOption prepared;
 
+    @Mixin TokenizerOptions tokenizer;
+
     @Option(names = "--out-dir", paramLabel = "DIR", description = "Run folder (default: checkpoints/<corpus name>).")
     String outDir;
 

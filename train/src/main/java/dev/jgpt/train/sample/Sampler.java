@@ -40,12 +40,19 @@ public final class Sampler {
     private final boolean useCache;
     private final boolean stopAtEos;
     private final boolean reservedTokens; // ids 0 to 3 are <s>, <pad>, </s>, <unk>
+    private final int drawableIds; // the tokenizer's ids; nanoGPT's GPT-2 models have rows beyond them
 
     /**
      * A sampler that runs {@code gpt} in {@code manager}, with or without a KV cache, and ends a
      * sample at {@code </s>} or always generates the number of tokens asked for.
      */
     public Sampler(Gpt gpt, NDManager manager, boolean useCache, boolean stopAtEos) {
+        this(gpt, manager, useCache, stopAtEos, gpt.config().vocabSize());
+    }
+
+    /** As {@link #Sampler(Gpt, NDManager, boolean, boolean)}, never drawing an id of {@code drawableIds} or above. */
+    public Sampler(Gpt gpt, NDManager manager, boolean useCache, boolean stopAtEos, int drawableIds) {
+        this.drawableIds = drawableIds;
         reservedTokens = gpt.config().paddingIdx() != null;
         if (reservedTokens && gpt.config().vocabSize() <= Vocabulary.UNK + 1) {
             throw new IllegalArgumentException("the model's vocabulary holds no character to draw");
@@ -125,6 +132,7 @@ public final class Sampler {
 
     /** Gives the tokens that are not to be drawn (see the class comment) a logit of minus infinity. */
     private void leaveOutOfDraw(float[] logits) {
+        Arrays.fill(logits, Math.min(drawableIds, logits.length), logits.length, Float.NEGATIVE_INFINITY);
         if (!reservedTokens) {
             return;
         }

@@ -2,7 +2,7 @@ package dev.jgpt.train.store;
 
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDManager;
-import dev.jgpt.data.Vocabulary;
+import dev.jgpt.data.Tokenizer;
 import dev.jgpt.model.Gpt;
 import dev.jgpt.model.GptConfig;
 import dev.jgpt.train.TrainConfig;
@@ -24,7 +24,7 @@ import java.util.Objects;
  * @param recordedDocuments whether the run's corpus is made of documents, or null for a checkpoint
  *     saved before that was recorded
  */
-public record Checkpoint(Path dir, int iter, Float bestValLoss, TrainConfig config, Vocabulary vocabulary, long optimizerStep,
+public record Checkpoint(Path dir, int iter, Float bestValLoss, TrainConfig config, Tokenizer tokenizer, long optimizerStep,
         Boolean recordedDocuments)
         implements SavedModel {
 
@@ -41,7 +41,7 @@ public record Checkpoint(Path dir, int iter, Float bestValLoss, TrainConfig conf
 
     @Override
     public GptConfig modelConfig() {
-        return config.model(vocabulary);
+        return config.model(tokenizer);
     }
 
     @Override

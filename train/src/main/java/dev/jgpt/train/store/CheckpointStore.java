@@ -6,7 +6,11 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dev.jgpt.data.AtomicFiles;
+import dev.jgpt.data.BytePairTokenizer;
+import dev.jgpt.data.CorpusException;
 import dev.jgpt.data.Sha256;
+import dev.jgpt.data.TiktokenFiles;
+import dev.jgpt.data.Tokenizer;
 import dev.jgpt.data.Vocabulary;
 import dev.jgpt.model.Gpt;
 import dev.jgpt.train.TrainConfig;
@@ -19,6 +23,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -63,7 +68,7 @@ public final class CheckpointStore {
      * {@code documents} records whether the run's corpus is made of documents (see {@link
      * SavedModel#documents()}).
      */
-    public Path save(int iter, Float bestValLoss, TrainConfig config, Vocabulary vocabulary, boolean documents, Gpt gpt,
+    public Path save(int iter, Float bestValLoss, TrainConfig config, Tokenizer tokenizer, boolean documents, Gpt gpt,
             AdamW optimizer, boolean isBest) {
         Path temporary = null;
         try {
@@ -71,7 +76,7 @@ public final class CheckpointStore {
             temporary = AtomicFiles.newTemporaryFolder(runDir, TEMPORARY_PREFIX);
             writeSynced(temporary.resolve(Checkpoint.MODEL), gpt::saveParameters);
             OptimizerState.write(temporary.resolve(Checkpoint.OPTIMIZER), gpt, optimizer);
-            vocabulary.save(temporary.resolve(Checkpoint.VOCAB));
+            List<String> tokenizerFiles = saveTokenizer(tokenizer, temporary);
 
             JsonObject state = new JsonObject();
             state.addProperty("format", FORMAT);
@@ -81,7 +86,7 @@ public final class CheckpointStore {
             state.addProperty("optimizer-step", optimizer.stepCount());
             state.addProperty("documents", documents);
             JsonObject hashes = new JsonObject();
-            for (String file : files(FORMAT, optimizer.stepCount())) {
+            for (String file : files(FORMAT, optimizer.stepCount(), tokenizerFiles)) {
                 hashes.addProperty(file, sha256(temporary.resolve(file)));
             }
             state.add("sha256", hashes);
@@ -142,7 +147,12 @@ public final class CheckpointStore {
             }
             long optimizerStep = format == FORMAT ? state.get("optimizer-step").getAsLong() : Checkpoint.IN_OPTIMIZER_BIN;
             JsonObject hashes = state.getAsJsonObject("sha256");
-            for (String file : files(format, optimizerStep)) {
+            // A run with a BPE keeps its tokenizer's files in place of vocab.json.
+            boolean bpe = hashes != null && hashes.has(TiktokenFiles.JSON_FILE);
+            List<String> tokenizerFiles = !bpe ? List.of(Checkpoint.VOCAB)
+                    : hashes.has(TiktokenFiles.RANKS_FILE) ? List.of(TiktokenFiles.JSON_FILE, TiktokenFiles.RANKS_FILE)
+                    : List.of(TiktokenFiles.JSON_FILE);
+            for (String file : files(format, optimizerStep, tokenizerFiles)) {
                 Path piece = dir.resolve(file);
                 if (!Files.isRegularFile(piece)) {
                     throw new CheckpointException("checkpoint " + dir + " is missing " + file);
@@ -156,23 +166,40 @@ public final class CheckpointStore {
             TrainConfig config = TrainConfig.fromJson(state.get("config"));
             JsonElement best = state.get("best-val-loss");
             Float bestValLoss = best == null || best.isJsonNull() ? null : best.getAsFloat();
-            Vocabulary vocabulary = Vocabulary.load(dir.resolve(Checkpoint.VOCAB));
+            Tokenizer tokenizer = bpe ? TiktokenFiles.load(dir) : Vocabulary.load(dir.resolve(Checkpoint.VOCAB));
             JsonElement documents = state.get("documents"); // absent before it was recorded
-            return new Checkpoint(dir, state.get("iter").getAsInt(), bestValLoss, config, vocabulary, optimizerStep,
+            return new Checkpoint(dir, state.get("iter").getAsInt(), bestValLoss, config, tokenizer, optimizerStep,
                     documents == null || documents.isJsonNull() ? null : documents.getAsBoolean());
         } catch (CheckpointException e) {
             throw e;
+        } catch (CorpusException e) {
+            throw new CheckpointException("checkpoint " + dir + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
             throw new CheckpointException("checkpoint " + dir + " has an invalid state.json: " + JsonError.describe(e), e);
         }
     }
 
-    /** The files whose SHA-256 state.json holds: the optimizer's only once it has taken a step. */
-    private static List<String> files(int format, long optimizerStep) {
+    /** The files whose SHA-256 state.json holds: the optimizer's only once it has taken a step, and the tokenizer's. */
+    private static List<String> files(int format, long optimizerStep, List<String> tokenizerFiles) {
+        List<String> files = new ArrayList<>(List.of(Checkpoint.MODEL));
         if (format < FORMAT) {
-            return List.of(Checkpoint.MODEL, Checkpoint.LEGACY_OPTIMIZER, Checkpoint.VOCAB);
+            files.add(Checkpoint.LEGACY_OPTIMIZER);
+        } else if (optimizerStep > 0) {
+            files.add(Checkpoint.OPTIMIZER);
         }
-        return optimizerStep > 0 ? List.of(Checkpoint.MODEL, Checkpoint.OPTIMIZER, Checkpoint.VOCAB) : List.of(Checkpoint.MODEL, Checkpoint.VOCAB);
+        files.addAll(tokenizerFiles);
+        return files;
+    }
+
+    /** Writes {@code tokenizer} into {@code folder}: vocab.json for characters, tiktoken's files for a BPE. */
+    private static List<String> saveTokenizer(Tokenizer tokenizer, Path folder) {
+        if (tokenizer instanceof Vocabulary vocabulary) {
+            vocabulary.save(folder.resolve(Checkpoint.VOCAB));
+            return List.of(Checkpoint.VOCAB);
+        }
+        BytePairTokenizer bpe = (BytePairTokenizer) tokenizer;
+        TiktokenFiles.save(bpe, folder);
+        return TiktokenFiles.files(bpe);
     }
 
     /** The text of state.json, checked against state.sha256 where there is one. */

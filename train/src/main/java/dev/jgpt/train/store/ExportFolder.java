@@ -14,6 +14,9 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dev.jgpt.data.AtomicFiles;
 import dev.jgpt.data.CorpusException;
+import dev.jgpt.data.BytePairTokenizer;
+import dev.jgpt.data.TiktokenFiles;
+import dev.jgpt.data.Tokenizer;
 import dev.jgpt.data.Vocabulary;
 import dev.jgpt.model.Gpt;
 import dev.jgpt.model.GptConfig;
@@ -40,7 +43,7 @@ import java.util.stream.Stream;
  * README.md, "Moving to PyTorch and back", documents every key.
  */
 public record ExportFolder(
-        Path dir, GptConfig modelConfig, Vocabulary vocabulary, int iter, String data, String column, Boolean recordedDocuments)
+        Path dir, GptConfig modelConfig, Tokenizer tokenizer, int iter, String data, String column, Boolean recordedDocuments)
         implements SavedModel {
 
     static final String CONFIG = "config.json";
@@ -84,7 +87,11 @@ public record ExportFolder(
             training.addProperty("documents", checkpoint.documents());
             config.add("training", training);
             writeJson(temporary.resolve(CONFIG), config);
-            writeJson(temporary.resolve(VOCAB), checkpoint.vocabulary().tokens());
+            if (checkpoint.tokenizer() instanceof Vocabulary vocabulary) {
+                writeJson(temporary.resolve(VOCAB), vocabulary.tokens());
+            } else {
+                TiktokenFiles.save((BytePairTokenizer) checkpoint.tokenizer(), temporary);
+            }
             if (Files.exists(out)) {
                 Files.delete(out); // the empty folder the user named
             }
@@ -133,15 +140,19 @@ public record ExportFolder(
      */
     public static ExportFolder open(Path dir) {
         JsonObject config = readJson(dir.resolve(CONFIG)).getAsJsonObject();
-        Vocabulary vocabulary = readVocabulary(dir.resolve(VOCAB));
+        boolean bpe = TiktokenFiles.isIn(dir);
+        Tokenizer vocabulary = bpe ? readTokenizer(dir) : readVocabulary(dir.resolve(VOCAB));
+        Path vocabularyFile = dir.resolve(bpe ? TiktokenFiles.JSON_FILE : VOCAB);
         GptConfig model = model(dir.resolve(CONFIG), config);
-        if (model.vocabSize() != vocabulary.size()) {
+        // nanoGPT pads GPT-2's 50,257 ids to 50,304 rows; the extra rows are never drawn.
+        boolean padded = vocabulary.kind().equals("gpt2") && model.vocabSize() > vocabulary.size();
+        if (model.vocabSize() != vocabulary.size() && !padded) {
             throw new CheckpointException(dir.resolve(CONFIG) + " says vocab_size " + model.vocabSize() + " but "
-                    + dir.resolve(VOCAB) + " holds " + vocabulary.size() + " tokens");
+                    + vocabularyFile + " holds " + vocabulary.size() + " tokens");
         }
         if (!Objects.equals(model.paddingIdx(), vocabulary.paddingId())) {
             throw new CheckpointException(dir.resolve(CONFIG) + " says padding_idx " + model.paddingIdx() + " but "
-                    + dir.resolve(VOCAB) + (vocabulary.hasSpecials() ? " has <pad> at 1" : " has no <pad> token (padding_idx must be null)"));
+                    + vocabularyFile + (vocabulary.paddingId() != null ? " has <pad> at 1" : " has no <pad> token (padding_idx must be null)"));
         }
         Safetensors.checkHeader(dir.resolve(MODEL));
         int iter = 0;
@@ -209,7 +220,7 @@ public record ExportFolder(
                 AdamW optimizer = new AdamW(config.beta1(), config.beta2(), config.weightDecay())) {
             Gpt gpt = loadModel(manager);
             OptimizerState.read(dir.resolve(OPTIMIZER), gpt, optimizer, step);
-            new CheckpointStore(runDir).save(iter, best == null || best.isJsonNull() ? null : best.getAsFloat(), config, vocabulary,
+            new CheckpointStore(runDir).save(iter, best == null || best.isJsonNull() ? null : best.getAsFloat(), config, tokenizer,
                     documents(), gpt, optimizer, false);
         } catch (IOException e) {
             throw new CheckpointException(dir + ": " + e.getMessage(), e);
@@ -314,6 +325,14 @@ public record ExportFolder(
             throw new CheckpointException("cannot read " + file + ": " + e.getMessage(), e);
         } catch (JsonParseException e) {
             throw new CheckpointException(file + " is not valid JSON", e);
+        }
+    }
+
+    private static Tokenizer readTokenizer(Path dir) {
+        try {
+            return TiktokenFiles.load(dir);
+        } catch (CorpusException e) {
+            throw new CheckpointException(e.getMessage(), e);
         }
     }
 

@@ -3,6 +3,7 @@ package dev.jgpt.train.store;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.jgpt.data.Tokenizer;
 import dev.jgpt.data.Vocabulary;
 import dev.jgpt.model.Gpt;
 import dev.jgpt.model.GptConfig;
@@ -21,8 +22,21 @@ public interface SavedModel {
     /** The iteration its weights were saved at (0 when unknown). */
     int iter();
 
-    /** Its vocabulary. */
-    Vocabulary vocabulary();
+    /** Its tokenizer: a character vocabulary, a BPE, GPT-2's. */
+    Tokenizer tokenizer();
+
+    /**
+     * Its character vocabulary, for what works on characters only.
+     *
+     * @throws CheckpointException if the model's tokens are not characters
+     */
+    default Vocabulary vocabulary() {
+        if (tokenizer() instanceof Vocabulary vocabulary) {
+            return vocabulary;
+        }
+        throw new CheckpointException(dir() + " was trained with --tokenizer " + tokenizer().kind()
+                + ", and this works only on a character vocabulary");
+    }
 
     /** Its architecture. */
     GptConfig modelConfig();

@@ -216,8 +216,10 @@ class JgptCliTest {
         assertEquals(0, json.exitCode(), json.err());
         assertEquals(1, json.out().strip().lines().count(), json.out());
         com.google.gson.JsonObject result = com.google.gson.JsonParser.parseString(json.out()).getAsJsonObject();
-        assertTrue(eval.out().startsWith(String.format(java.util.Locale.ROOT, "val loss %.4f, perplexity %.2f (%,d targets, checkpoint ",
-                result.get("loss").getAsDouble(), result.get("perplexity").getAsDouble(), result.get("tokens").getAsLong())), eval.out() + json.out());
+        assertTrue(eval.out().startsWith(String.format(java.util.Locale.ROOT,
+                "val loss %.4f, perplexity %.2f, %.4f bits per byte (%,d targets, checkpoint ", result.get("loss").getAsDouble(),
+                result.get("perplexity").getAsDouble(), result.get("bits_per_byte").getAsDouble(), result.get("tokens").getAsLong())),
+                eval.out() + json.out());
         assertEquals("val", result.get("data").getAsString());
         assertEquals(run.resolve("latest").toString(), result.get("checkpoint").getAsString());
         Run evalFile = jgpt("eval", "--checkpoint", run.toString(), "--data", text.toString());
@@ -310,12 +312,12 @@ class JgptCliTest {
                 "--out-dir", run.toString(), "--n-layer", "1", "--n-head", "2", "--n-embd", "16", "--block-size", "16",
                 "--batch-size", "4", "--max-iters", "10", "--eval-interval", "0", "--eval-iters", "2", "--eval-tokens", "40");
         assertEquals(0, train.exitCode(), train.err());
-        assertTrue(train.out().matches("(?s).*val loss over the whole val split: [0-9.]+, perplexity [0-9.]+ \\(\\d+ of"
+        assertTrue(train.out().matches("(?s).*val loss over the whole val split: [0-9.]+, perplexity [0-9.]+, [0-9.]+ bits per byte \\(\\d+ of"
                 + " \\d+ targets, evenly spaced windows\\).*"), train.out());
 
         Run whole = jgpt("eval", "--checkpoint", run.toString(), "--prepared-dir", prepared.toString(), "--eval-tokens", "0");
         assertEquals(0, whole.exitCode(), whole.err());
-        assertTrue(whole.out().matches("val loss [0-9.]+, perplexity [0-9.]+ \\(\\d+ targets, checkpoint .*\\n"), whole.out());
+        assertTrue(whole.out().matches("val loss [0-9.]+, perplexity [0-9.]+, [0-9.]+ bits per byte \\(\\d+ targets, checkpoint .*\\n"), whole.out());
 
         Path blank = Files.writeString(dir.resolve("blank.csv"), "id,text\n1,\n2,\n");
         assertUserError(jgpt("eval", "--checkpoint", run.toString(), "--data", blank.toString(), "--prepared-dir",
