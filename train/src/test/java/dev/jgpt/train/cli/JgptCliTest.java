@@ -358,7 +358,7 @@ class JgptCliTest {
         assertEquals(fromRun.out().replaceAll("checkpoint .*", ""), fromExport.out().replaceAll("checkpoint .*", ""));
         Run attention = jgpt("attention", "--checkpoint", run.toString(), "--text", "the cat", "--out", dir.resolve("rope.png").toString());
         assertEquals(0, attention.exitCode(), attention.err());
-        Pictures.assertPng(dir.resolve("rope.png"), 2 * (7 * 22 + 70), 7 * 22 + 70, 10);
+        Pictures.assertPng(dir.resolve("rope.png"), 2 * (7 * 22 + 70), 7 * 22 + 70 + 46, 10); // and the colour scale
     }
 
     private static String[] concat(String[] flags, String... more) {
