@@ -7,6 +7,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.jgpt.data.Vocabulary;
 import dev.jgpt.model.GptConfig;
+import dev.jgpt.train.store.ModelJson;
 import java.util.List;
 
 /**
@@ -130,11 +131,7 @@ public record TrainConfig(
 
     /** The model this config describes, for {@code vocabulary} (which decides the padding id). */
     public GptConfig model(Vocabulary vocabulary) {
-        GptConfig.Positions kind =
-                "learned".equals(positions) ? GptConfig.Positions.LEARNED : GptConfig.Positions.SINUSOIDAL;
-        GptConfig.Init initKind = "plain".equals(init) ? GptConfig.Init.PLAIN : GptConfig.Init.GPT2;
-        return new GptConfig(vocabulary.size(), blockSize, nLayer, nHead, nEmbd, dropout, kind, tieWeights,
-                !noScaleEmbedding, vocabulary.paddingId(), initKind);
+        return ModelJson.fromFlags(toJson(), vocabulary);
     }
 
     /** Tokens one optimizer step sees. */

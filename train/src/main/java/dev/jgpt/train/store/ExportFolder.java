@@ -26,7 +26,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Stream;
@@ -101,20 +100,7 @@ public record ExportFolder(Path dir, GptConfig modelConfig, Vocabulary vocabular
     static JsonObject architecture(GptConfig model) {
         JsonObject config = new JsonObject();
         config.addProperty("format", FORMAT);
-        config.addProperty("n_layer", model.nLayer());
-        config.addProperty("n_head", model.nHead());
-        config.addProperty("n_embd", model.nEmbd());
-        config.addProperty("block_size", model.blockSize());
-        config.addProperty("vocab_size", model.vocabSize());
-        config.addProperty("bias", true);
-        config.addProperty("dropout", model.dropout());
-        config.addProperty("positions", model.positions().name().toLowerCase(Locale.ROOT));
-        config.addProperty("tie_weights", model.tieWeights());
-        config.addProperty("scale_embedding", model.scaleEmbedding());
-        config.addProperty("padding_idx", model.paddingIdx());
-        config.addProperty("init", model.init().name().toLowerCase(Locale.ROOT));
-        config.addProperty("layer_norm_eps", 1e-5);
-        config.addProperty("activation", "gelu");
+        ModelJson.toJson(model).entrySet().forEach(key -> config.add(key.getKey(), key.getValue()));
         return config;
     }
 
@@ -192,44 +178,10 @@ public record ExportFolder(Path dir, GptConfig modelConfig, Vocabulary vocabular
             if (config.has("format") && !FORMAT.equals(string(config.get("format")))) {
                 throw new IllegalArgumentException("format is " + config.get("format") + "; this jgpt reads " + FORMAT);
             }
-            if (!config.get("bias").getAsBoolean()) {
-                throw new IllegalArgumentException("bias is false; jgpt builds models with biases (bias true) only");
-            }
-            if (config.has("layer_norm_eps") && config.get("layer_norm_eps").getAsDouble() != 1e-5) {
-                throw new IllegalArgumentException("layer_norm_eps is " + config.get("layer_norm_eps") + "; jgpt's LayerNorm has 1e-5");
-            }
-            if (config.has("activation") && !"gelu".equals(string(config.get("activation")))) {
-                throw new IllegalArgumentException("activation is " + config.get("activation") + "; jgpt's MLP has gelu (exact)");
-            }
-            String positions = string(required(config, "positions"));
-            if (!"sinusoidal".equals(positions) && !"learned".equals(positions)) {
-                throw new IllegalArgumentException("positions is " + config.get("positions") + ", not sinusoidal or learned");
-            }
-            JsonElement padding = config.get("padding_idx");
-            String init = config.has("init") ? string(config.get("init")) : "gpt2";
-            return new GptConfig(
-                    required(config, "vocab_size").getAsInt(),
-                    required(config, "block_size").getAsInt(),
-                    required(config, "n_layer").getAsInt(),
-                    required(config, "n_head").getAsInt(),
-                    required(config, "n_embd").getAsInt(),
-                    config.has("dropout") ? config.get("dropout").getAsFloat() : 0f,
-                    "learned".equals(positions) ? GptConfig.Positions.LEARNED : GptConfig.Positions.SINUSOIDAL,
-                    required(config, "tie_weights").getAsBoolean(),
-                    required(config, "scale_embedding").getAsBoolean(),
-                    padding == null || padding.isJsonNull() ? null : padding.getAsInt(),
-                    "plain".equals(init) ? GptConfig.Init.PLAIN : GptConfig.Init.GPT2);
+            return ModelJson.fromJson(config);
         } catch (IllegalArgumentException | IllegalStateException | UnsupportedOperationException | NullPointerException e) {
             throw new CheckpointException(file + " describes a model jgpt cannot build: " + e.getMessage(), e);
         }
-    }
-
-    private static JsonElement required(JsonObject config, String key) {
-        JsonElement value = config.get(key);
-        if (value == null || value.isJsonNull()) {
-            throw new IllegalArgumentException(key + " is missing");
-        }
-        return value;
     }
 
     private static String string(JsonElement value) {
