@@ -8,17 +8,14 @@
 # Needs python3-torch for the reference (apt-get install -y python3-torch libopenblas0-pthread)
 # and ../shared beside the repository. Model flags are passed to both.
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-shared="${JGPT_SHARED:-$root/../shared}"
-data="$shared/data/tinyshakespeare.txt"
+source "$(dirname "${BASH_SOURCE[0]}")/tiny.sh"
 iters="${BENCH_ITERS:-50}"
 sample="${BENCH_SAMPLE_TOKENS:-500}"
-[[ -f "$data" ]] || { echo "compare.sh: $data not found (set JGPT_SHARED)" >&2; exit 1; }
 
 echo "jgpt bench ($iters timed steps, $sample sampled tokens)..." >&2
-jgpt_json="$("$root/jgpt" bench --data "$data" --iters "$iters" --sample-tokens "$sample" "$@" | tail -n 1)"
+jgpt_json="$("$root/jgpt" bench --data "$tiny" --iters "$iters" --sample-tokens "$sample" "$@" | tail -n 1)"
 echo "reference_gpt.py ($((iters + 10)) steps)..." >&2
-ref_json="$(cd "$shared/bench" && OPENBLAS_NUM_THREADS=1 /usr/bin/python3 reference_gpt.py --data "$data" \
+ref_json="$(cd "$shared/bench" && OPENBLAS_NUM_THREADS=1 /usr/bin/python3 reference_gpt.py --data "$tiny" \
   --max-iters "$((iters + 10))" --eval-interval 0 --sample-tokens "$sample" "$@" | tail -n 1)"
 
 /usr/bin/python3 - "$jgpt_json" "$ref_json" <<'PY'
