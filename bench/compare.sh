@@ -9,18 +9,15 @@
 # and ../shared beside the repository. Model flags are passed to both. OpenBLAS's core type is set
 # where it misreads the CPU (bench/openblas-env.sh), and the fp32 ceiling is measured in the same run.
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-shared="${JGPT_SHARED:-$root/../shared}"
-data="$shared/data/tinyshakespeare.txt"
+source "$(dirname "${BASH_SOURCE[0]}")/tiny.sh"
 iters="${BENCH_ITERS:-50}"
 sample="${BENCH_SAMPLE_TOKENS:-500}"
-[[ -f "$data" ]] || { echo "compare.sh: $data not found (set JGPT_SHARED)" >&2; exit 1; }
 source "$root/bench/openblas-env.sh"
 
 echo "jgpt bench ($iters timed steps, $sample sampled tokens)..." >&2
-jgpt_json="$("$root/jgpt" bench --data "$data" --iters "$iters" --sample-tokens "$sample" "$@" | tail -n 1)"
+jgpt_json="$("$root/jgpt" bench --data "$tiny" --iters "$iters" --sample-tokens "$sample" "$@" | tail -n 1)"
 echo "reference_gpt.py ($((iters + 10)) steps)..." >&2
-ref_json="$(cd "$shared/bench" && OPENBLAS_NUM_THREADS=1 /usr/bin/python3 reference_gpt.py --data "$data" \
+ref_json="$(cd "$shared/bench" && OPENBLAS_NUM_THREADS=1 /usr/bin/python3 reference_gpt.py --data "$tiny" \
   --max-iters "$((iters + 10))" --eval-interval 0 --sample-tokens "$sample" "$@" | tail -n 1)"
 
 echo "peak_gflops.py (the fp32 matmul ceiling, 2 threads)..." >&2

@@ -16,14 +16,11 @@
 # Needs ../shared beside the repository (or JGPT_SHARED) and about 2 x 2.2 GB free in DATA_DIR,
 # which is deleted at the end. Everything after building the corpus runs under `flock /tmp/jgpt-bench.lock`.
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-shared="${JGPT_SHARED:-$root/../shared}"
-tiny="$shared/data/tinyshakespeare.txt"
+source "$(dirname "${BASH_SOURCE[0]}")/tiny.sh"
 copies="${DATA_COPIES:-2000}"
 iters="${DATA_ITERS:-200}"
 work="${DATA_DIR:-/tmp/jgpt-data}"
 lock=/tmp/jgpt-bench.lock
-[[ -f "$tiny" ]] || { echo "data.sh: $tiny not found (set JGPT_SHARED)" >&2; exit 1; }
 
 "$root/jgpt" --help > /dev/null # build first
 rm -rf "$work"

@@ -9,20 +9,17 @@
 # The samples (seconds, iteration, phase, RSS in KiB) go to $out/rss.csv. Needs ../shared beside the
 # repository; the run folder (MEM_OUT_DIR, /tmp/jgpt-mem) is emptied first.
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-shared="${JGPT_SHARED:-$root/../shared}"
-data="$shared/data/tinyshakespeare.txt"
+source "$(dirname "${BASH_SOURCE[0]}")/tiny.sh"
 iters="${MEM_ITERS:-5000}"
 period="${MEM_PERIOD:-2}"
 out="${MEM_OUT_DIR:-/tmp/jgpt-mem}"
-[[ -f "$data" ]] || { echo "memory.sh: $data not found (set JGPT_SHARED)" >&2; exit 1; }
 
 "$root/jgpt" train --help > /dev/null # build first, so that the PID below is the training JVM
 rm -rf "$out"
 mkdir -p "$out"
 log="$out/train.log"
 # ./jgpt execs java: $! is the JVM itself.
-"$root/jgpt" train --data "$data" --max-iters "$iters" --eval-interval "$((iters / 5))" --out-dir "$out" > "$log" 2>&1 &
+"$root/jgpt" train --data "$tiny" --max-iters "$iters" --eval-interval "$((iters / 5))" --out-dir "$out" > "$log" 2>&1 &
 pid=$!
 trap 'kill "$pid" 2> /dev/null || true' EXIT
 

@@ -18,6 +18,15 @@ class Refusal(Exception):
     """A problem with the user's input, printed as one line."""
 
 
+def run(main, script):
+    """Runs main(); a Refusal ends the script with one line naming the problem and exit status 1."""
+    try:
+        main()
+    except Refusal as e:
+        print(f"{script}: {e}", file=sys.stderr)
+        sys.exit(1)
+
+
 def read_safetensors(path):
     """Every tensor of a safetensors file, by name (F32 only)."""
     with open(path, "rb") as f:

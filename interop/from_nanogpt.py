@@ -29,7 +29,7 @@ import needs_torch  # noqa: F401  (first: without PyTorch, one line says how to 
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from export_folder import Refusal, architecture, nanogpt_parameter_names, write_json, write_safetensors  # noqa: E402
+from export_folder import Refusal, run, architecture, nanogpt_parameter_names, write_json, write_safetensors  # noqa: E402
 
 
 JGPT_RESERVED = ["<s>", "<pad>", "</s>", "<unk>"]
@@ -180,8 +180,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except Refusal as e:
-        print(f"from_nanogpt: {e}", file=sys.stderr)
-        sys.exit(1)
+    run(main, "from_nanogpt")

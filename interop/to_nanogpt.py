@@ -30,7 +30,7 @@ import needs_torch  # noqa: F401  (first: without PyTorch, one line says how to 
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from export_folder import Refusal, nanogpt_parameter_names, read_json, read_safetensors  # noqa: E402
+from export_folder import Refusal, run, nanogpt_parameter_names, read_json, read_safetensors  # noqa: E402
 
 
 def parse():
@@ -233,8 +233,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except Refusal as e:
-        print(f"to_nanogpt: {e}", file=sys.stderr)
-        sys.exit(1)
+    run(main, "to_nanogpt")

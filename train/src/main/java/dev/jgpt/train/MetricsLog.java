@@ -24,38 +24,37 @@ import org.apache.commons.csv.CSVRecord;
  * and {@code val_loss} are the evaluation's estimates; {@code val_loss_full} is the loss over the
  * whole val split that {@code jgpt train} measures at the end.
  */
-final class MetricsLog implements AutoCloseable {
+public final class MetricsLog implements AutoCloseable {
 
     static final String[] HEADER = {
         "iter", "lr", "loss", "train_loss", "val_loss", "val_loss_full", "val_bpb", "ms_per_iter", "tokens_per_s"
     };
 
     /** One row; null where nothing was measured. */
-    private static final class Row {
-        final int iter;
-        Float lr;
-        Float loss;
-        Float trainLoss;
-        Float valLoss;
-        Float valLossFull;
-        Float valBpb;
-        Double msPerIter;
-        Double tokensPerSecond;
+    public record Row(int iter, Double lr, Double loss, Double trainLoss, Double valLoss, Double valLossFull, Double valBpb,
+            Double msPerIter, Double tokensPerSecond) {
 
-        Row(int iter) {
-            this.iter = iter;
+        /** This row with what {@code later} measured at the same iteration put over it. */
+        Row merge(Row later) {
+            return new Row(iter,
+                    either(later.lr, lr), either(later.loss, loss), either(later.trainLoss, trainLoss), either(later.valLoss, valLoss),
+                    either(later.valLossFull, valLossFull), either(later.valBpb, valBpb), either(later.msPerIter, msPerIter), either(later.tokensPerSecond, tokensPerSecond));
+        }
+
+        private static Double either(Double later, Double earlier) {
+            return later != null ? later : earlier;
         }
 
         String line() {
             return String.join(",",
                     Integer.toString(iter),
-                    lr == null ? "" : Float.toString(lr),
+                    lr == null ? "" : Float.toString(lr.floatValue()),
                     loss(loss), loss(trainLoss), loss(valLoss), loss(valLossFull), loss(valBpb),
                     msPerIter == null ? "" : String.format(Locale.ROOT, "%.2f", msPerIter),
                     tokensPerSecond == null ? "" : String.format(Locale.ROOT, "%.1f", tokensPerSecond)) + "\n";
         }
 
-        private static String loss(Float value) {
+        private static String loss(Double value) {
             return value == null ? "" : String.format(Locale.ROOT, "%.4f", value);
         }
     }
@@ -82,8 +81,7 @@ final class MetricsLog implements AutoCloseable {
      * Opens {@code file} for a run that starts at iteration {@code resumedAt}, or -1 for a new run.
      * Rows of a resumed run's later iterations are dropped (the run does them again), and so is the
      * step of iteration {@code resumedAt}; its evaluation, which the resumed run does not repeat,
-     * stays. A file in the old format ({@code iter,lr,train_loss,val_loss,ms_per_iter,tokens_per_s})
-     * is converted.
+     * stays. A file in the old format is converted.
      */
     static MetricsLog open(Path file, int resumedAt) {
         try {
@@ -92,9 +90,7 @@ final class MetricsLog implements AutoCloseable {
             if (resumedAt >= 0 && Files.exists(file)) {
                 for (Row row : read(file)) {
                     if (row.iter == resumedAt) {
-                        row.loss = null;
-                        row.msPerIter = null;
-                        row.tokensPerSecond = null;
+                        row = new Row(row.iter, row.lr, null, row.trainLoss, row.valLoss, row.valLossFull, row.valBpb, null, null);
                     }
                     if (row.iter <= resumedAt) {
                         kept.add(row);
@@ -107,31 +103,44 @@ final class MetricsLog implements AutoCloseable {
         }
     }
 
-    /** The rows of a file in either format, merged by iteration. */
-    private static List<Row> read(Path file) throws IOException {
+    /**
+     * The rows of {@code file}, in the order written, a step and an evaluation of the same
+     * iteration merged into one. Columns are found by name, so every version of the file reads:
+     * the first one, {@code iter,lr,train_loss,val_loss,ms_per_iter,tokens_per_s}, where a row
+     * without val_loss is a step (its train_loss the batch loss) and a row with one is an
+     * evaluation; and the later one, {@link #HEADER}. A line cut short by a kill mid-write is
+     * skipped.
+     *
+     * @throws IllegalArgumentException naming the file and a missing column or a cell that is not a number
+     */
+    public static List<Row> read(Path file) throws IOException {
         List<Row> rows = new ArrayList<>();
         try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            for (CSVRecord record : CSVFormat.DEFAULT.builder().setHeader().get().parse(reader)) {
-                Function<String, String> cell = name -> record.isMapped(name) && record.isSet(name) ? record.get(name) : "";
-                Row row = new Row(Integer.parseInt(cell.apply("iter")));
-                row.lr = floatOrNull(cell.apply("lr"));
-                boolean oldStep = !record.isMapped("loss") && cell.apply("val_loss").isEmpty();
-                if (oldStep) {
-                    row.loss = floatOrNull(cell.apply("train_loss")); // the old format's step row
-                } else {
-                    row.loss = floatOrNull(cell.apply("loss"));
-                    row.trainLoss = floatOrNull(cell.apply("train_loss"));
+            var parser = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).setIgnoreEmptyLines(true).get().parse(reader);
+            for (String required : new String[] {"iter", "lr", "train_loss", "val_loss"}) {
+                if (!parser.getHeaderMap().containsKey(required)) {
+                    throw new IllegalArgumentException(
+                            file + " has no " + required + " column (its columns: " + String.join(",", parser.getHeaderNames()) + ")");
                 }
-                row.valLoss = floatOrNull(cell.apply("val_loss"));
-                row.valLossFull = floatOrNull(cell.apply("val_loss_full"));
-                row.valBpb = floatOrNull(cell.apply("val_bpb"));
-                String ms = cell.apply("ms_per_iter");
-                String tokens = cell.apply("tokens_per_s");
-                row.msPerIter = ms.isEmpty() ? null : Double.valueOf(ms);
-                row.tokensPerSecond = tokens.isEmpty() ? null : Double.valueOf(tokens);
-                Row previous = rows.isEmpty() ? null : rows.get(rows.size() - 1);
-                if (previous != null && previous.iter == row.iter) {
-                    merge(previous, row);
+            }
+            boolean oldFormat = !parser.getHeaderMap().containsKey("loss");
+            for (CSVRecord record : parser) {
+                if (!record.isConsistent()) {
+                    continue;
+                }
+                Function<String, Double> cell = name -> number(record, name, file);
+                Double iter = cell.apply("iter");
+                if (iter == null) {
+                    continue;
+                }
+                Double train = cell.apply("train_loss");
+                Double val = cell.apply("val_loss");
+                boolean oldStep = oldFormat && val == null;
+                Row row = new Row(iter.intValue(), cell.apply("lr"), oldStep ? train : cell.apply("loss"), oldStep ? null : train,
+                        val, cell.apply("val_loss_full"), cell.apply("val_bpb"), cell.apply("ms_per_iter"), cell.apply("tokens_per_s"));
+                int previous = rows.size() - 1;
+                if (previous >= 0 && rows.get(previous).iter == row.iter) {
+                    rows.set(previous, rows.get(previous).merge(row));
                 } else {
                     rows.add(row);
                 }
@@ -140,53 +149,40 @@ final class MetricsLog implements AutoCloseable {
         return rows;
     }
 
-    private static Float floatOrNull(String text) {
-        return text.isEmpty() ? null : Float.valueOf(text);
-    }
-
-    private static void merge(Row into, Row from) {
-        into.lr = from.lr != null ? from.lr : into.lr;
-        into.loss = from.loss != null ? from.loss : into.loss;
-        into.trainLoss = from.trainLoss != null ? from.trainLoss : into.trainLoss;
-        into.valLoss = from.valLoss != null ? from.valLoss : into.valLoss;
-        into.valLossFull = from.valLossFull != null ? from.valLossFull : into.valLossFull;
-        into.valBpb = from.valBpb != null ? from.valBpb : into.valBpb;
-        into.msPerIter = from.msPerIter != null ? from.msPerIter : into.msPerIter;
-        into.tokensPerSecond = from.tokensPerSecond != null ? from.tokensPerSecond : into.tokensPerSecond;
+    /** The number in {@code column}, or null where the cell is empty or the file has no such column. */
+    private static Double number(CSVRecord record, String column, Path file) {
+        String cell = record.isMapped(column) && record.isSet(column) ? record.get(column).strip() : "";
+        if (cell.isEmpty()) {
+            return null;
+        }
+        try {
+            return Double.valueOf(cell);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(
+                    file + " line " + (record.getRecordNumber() + 1) + ": " + column + " is not a number: '" + cell + "'");
+        }
     }
 
     /** A logged step: its learning rate, batch loss and speed. */
     void step(int iter, float lr, float loss, double msPerIter, double tokensPerSecond) {
-        Row row = new Row(iter);
-        row.lr = lr;
-        row.loss = loss;
-        row.msPerIter = msPerIter;
-        row.tokensPerSecond = tokensPerSecond;
-        write(row);
+        write(new Row(iter, (double) lr, (double) loss, null, null, null, null, msPerIter, tokensPerSecond));
     }
 
     /** An evaluation: the estimated train and val losses. */
     void evaluation(int iter, float lr, float trainLoss, float valLoss) {
-        Row row = new Row(iter);
-        row.lr = lr;
-        row.trainLoss = trainLoss;
-        row.valLoss = valLoss;
-        write(row);
+        write(new Row(iter, (double) lr, null, (double) trainLoss, (double) valLoss, null, null, null, null));
     }
 
     /** The loss over the whole val split, and its bits per byte, measured at the end of a run. */
     void wholeValLoss(int iter, float valLossFull, float valBpb) {
-        Row row = new Row(iter);
-        row.valLossFull = valLossFull;
-        row.valBpb = valBpb;
-        write(row);
+        write(new Row(iter, null, null, null, null, (double) valLossFull, (double) valBpb, null, null));
     }
 
     /** Appends the row, or rewrites the last one when it has the same iteration. */
     private void write(Row row) {
         try {
             if (last != null && last.iter == row.iter) {
-                merge(last, row);
+                last = last.merge(row);
                 channel.truncate(lastStart);
             } else {
                 last = row;

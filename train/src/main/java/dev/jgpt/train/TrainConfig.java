@@ -7,6 +7,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.jgpt.data.Tokenizer;
 import dev.jgpt.model.GptConfig;
+import dev.jgpt.train.store.ModelJson;
 import java.util.List;
 
 /**
@@ -151,9 +152,7 @@ public record TrainConfig(
 
     /** The model this config describes, for {@code vocabulary} (which decides the padding id). */
     public GptConfig model(Tokenizer vocabulary) {
-        GptConfig.Init initKind = "plain".equals(init) ? GptConfig.Init.PLAIN : GptConfig.Init.GPT2;
-        return new GptConfig(vocabulary.size(), blockSize, nLayer, nHead, nEmbd, dropout, GptConfig.Positions.of(positions), tieWeights,
-                !noScaleEmbedding, vocabulary.paddingId(), initKind, ropeBase);
+        return ModelJson.fromFlags(toJson(), vocabulary);
     }
 
     /** Tokens one optimizer step sees. */

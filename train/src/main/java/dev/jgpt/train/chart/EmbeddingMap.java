@@ -148,14 +148,8 @@ public final class EmbeddingMap {
         chart.setTitle(title);
         chart.setXAxisTitle(String.format(Locale.ROOT, "principal component 1 (%.0f%% of the variance)", 100 * pca.explained()[0]));
         chart.setYAxisTitle(String.format(Locale.ROOT, "principal component 2 (%.0f%%)", 100 * pca.explained()[1]));
-        XYStyler styler = chart.getStyler();
+        XYStyler styler = ChartLook.apply(chart.getStyler(), new Color(235, 235, 235), Color.GRAY);
         styler.setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
-        styler.setChartBackgroundColor(Color.WHITE);
-        styler.setPlotBackgroundColor(Color.WHITE);
-        styler.setPlotGridLinesColor(new Color(235, 235, 235));
-        styler.setPlotGridLinesStroke(new BasicStroke(0.8f));
-        styler.setChartFontColor(Color.DARK_GRAY);
-        styler.setAxisTickLabelsColor(Color.GRAY);
         styler.setLegendPosition(Styler.LegendPosition.OutsideE);
         styler.setMarkerSize(MARKER_SIZE);
         styler.setAnnotationTextFont(LABEL_FONT);

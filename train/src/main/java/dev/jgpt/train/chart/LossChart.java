@@ -228,13 +228,7 @@ public final class LossChart {
 
     /** The common look; both panels share the x range so that iterations line up. */
     private XYStyler style(XYChart chart) {
-        XYStyler styler = chart.getStyler();
-        styler.setChartBackgroundColor(Color.WHITE);
-        styler.setPlotBackgroundColor(Color.WHITE);
-        styler.setPlotGridLinesColor(new Color(225, 225, 225));
-        styler.setPlotGridLinesStroke(new BasicStroke(0.8f));
-        styler.setChartFontColor(Color.DARK_GRAY);
-        styler.setAxisTickLabelsColor(Color.DARK_GRAY);
+        XYStyler styler = ChartLook.apply(chart.getStyler(), new Color(225, 225, 225), Color.DARK_GRAY);
         styler.setPlotBorderVisible(false);
         styler.setXAxisMin(0.0);
         styler.setXAxisMax((double) Math.max(1, lastIteration()));

@@ -11,12 +11,12 @@ import dev.jgpt.train.chart.AttentionGrid;
 import dev.jgpt.train.chart.ChartFile;
 import dev.jgpt.train.inspect.TokenLabels;
 import dev.jgpt.train.store.Checkpoint;
-import dev.jgpt.train.store.CheckpointStore;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code jgpt attention}: the attention weights of every layer and head for a short text. */
@@ -27,8 +27,7 @@ import picocli.CommandLine.Option;
         description = "Draw the attention weights of every layer and head for a short text, as a grid of heatmaps.")
 final class AttentionCommand implements Callable<Integer> {
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "A run folder (its latest checkpoint; DIR/best for the best one) or one checkpoint folder.")
-    Path checkpoint;
+    @Mixin CheckpointOption checkpoint;
 
     @Option(names = "--text", required = true, description = "The text to run through the model: at most block_size characters (a few dozen read best).")
     String text;
@@ -39,7 +38,7 @@ final class AttentionCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         ChartFile.checkFormat(out);
-        Checkpoint loaded = CheckpointStore.open(checkpoint, "latest");
+        Checkpoint loaded = checkpoint.open();
         Vocabulary vocabulary = loaded.vocabulary();
         Vocabulary.Encoded encoded = vocabulary.encode(text);
         int[] ids = encoded.ids();

@@ -8,7 +8,6 @@ import dev.jgpt.train.inspect.ProjectorFiles;
 import dev.jgpt.train.inspect.TokenLabels;
 import dev.jgpt.train.inspect.TokenVectors;
 import dev.jgpt.train.store.Checkpoint;
-import dev.jgpt.train.store.CheckpointStore;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -17,6 +16,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -33,8 +33,7 @@ import picocli.CommandLine.Option;
         })
 final class EmbeddingsCommand implements Callable<Integer> {
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "A run folder (its latest checkpoint; DIR/best for the best one) or one checkpoint folder.")
-    Path checkpoint;
+    @Mixin CheckpointOption checkpoint;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder for embeddings.png, vectors.tsv and metadata.tsv.")
     Path out;
@@ -53,7 +52,7 @@ final class EmbeddingsCommand implements Callable<Integer> {
         if (neighbours <= 0) {
             throw new IllegalArgumentException("--neighbours must be > 0, got " + neighbours);
         }
-        Checkpoint loaded = CheckpointStore.open(checkpoint, "latest");
+        Checkpoint loaded = checkpoint.open();
         Vocabulary vocabulary = loaded.vocabulary();
         List<Integer> queries = query == null ? defaultQueries(vocabulary) : queryIds(unescape(query), vocabulary);
         TokenVectors vectors;

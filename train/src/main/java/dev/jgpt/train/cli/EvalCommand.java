@@ -10,7 +10,6 @@ import dev.jgpt.data.Split;
 import dev.jgpt.train.Evaluation;
 import dev.jgpt.train.store.Checkpoint;
 import dev.jgpt.train.store.SavedModel;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -26,8 +25,7 @@ import picocli.CommandLine.Option;
         description = "Loss and perplexity of a trained model on its validation split, or on a whole file.")
 final class EvalCommand implements Callable<Integer> {
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "A run folder (its latest checkpoint; DIR/best for the best one), one checkpoint folder, or an export folder.")
-    Path checkpoint;
+    @Mixin SavedModelOption checkpoint;
 
     @Option(names = "--data", paramLabel = "PATH", description = "Evaluate on this whole UTF-8 text or CSV file instead of the run's val split.")
     String data;
@@ -60,9 +58,9 @@ final class EvalCommand implements Callable<Integer> {
         if (evalTokens < 0) {
             throw new IllegalArgumentException("--eval-tokens must be >= 0 (0: all), got " + evalTokens);
         }
-        SavedModel loaded = SavedModel.open(checkpoint, "latest");
+        SavedModel loaded = checkpoint.open();
         if (data == null && loaded.data() == null) {
-            throw new IllegalArgumentException(checkpoint + " does not name the corpus it was trained on: pass --data");
+            throw new IllegalArgumentException(checkpoint.dir + " does not name the corpus it was trained on: pass --data");
         }
         String source = data != null ? data : loaded.data();
         String csvColumn = csvColumn(loaded.column());

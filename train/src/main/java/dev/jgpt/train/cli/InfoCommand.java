@@ -8,7 +8,6 @@ import dev.jgpt.model.GptConfig;
 import dev.jgpt.train.chart.RunMetrics;
 import dev.jgpt.train.inspect.TokenLabels;
 import dev.jgpt.train.store.Checkpoint;
-import dev.jgpt.train.store.CheckpointStore;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -21,7 +20,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /**
  * {@code jgpt info}: what a run or checkpoint holds: its config, parameter count, iteration, best
@@ -34,13 +33,12 @@ import picocli.CommandLine.Option;
         description = "Print a run's config, parameter count, iteration, best and last val loss, vocabulary and files.")
 final class InfoCommand implements Callable<Integer> {
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "A run folder (its latest checkpoint; DIR/best for the best one) or one checkpoint folder.")
-    Path checkpoint;
+    @Mixin CheckpointOption checkpoint;
 
     @Override
     public Integer call() {
         PrintStream out = System.out;
-        Checkpoint loaded = CheckpointStore.open(checkpoint, "latest");
+        Checkpoint loaded = checkpoint.open();
         Path runDir = runDir(loaded);
         Tokenizer vocabulary = loaded.tokenizer();
         GptConfig model = loaded.config().model(vocabulary);

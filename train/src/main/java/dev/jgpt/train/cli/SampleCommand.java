@@ -33,8 +33,7 @@ final class SampleCommand implements Callable<Integer> {
 
     static final String RULE = "---------------";
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "A run folder (its latest checkpoint; DIR/best for the best one), one checkpoint folder, or an export folder.")
-    Path checkpoint;
+    @Mixin SavedModelOption checkpoint;
 
     @Option(names = "--start", paramLabel = "TEXT|FILE:path", description = "Text to continue; FILE:path reads it from a file, FILE:- from standard input (default: a new line; <s> for a model trained on documents: CSV rows or a folder's files).")
     String start = "";
@@ -74,7 +73,7 @@ final class SampleCommand implements Callable<Integer> {
         SingleThread.beforeEngineStarts();
         checkOptions();
         PrintStream out = System.out;
-        SavedModel loaded = SavedModel.open(checkpoint, "latest");
+        SavedModel loaded = checkpoint.open();
         Tokenizer tokenizer = loaded.tokenizer();
         String prompt = prompt();
         int[] context = prompt.isEmpty() ? freshStart(loaded)

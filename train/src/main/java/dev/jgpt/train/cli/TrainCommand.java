@@ -8,7 +8,6 @@ import dev.jgpt.data.Corpora;
 import dev.jgpt.data.Corpus;
 import dev.jgpt.data.Split;
 import dev.jgpt.data.Vocabulary;
-import dev.jgpt.model.GptConfig;
 import dev.jgpt.train.Evaluation;
 import dev.jgpt.train.TrainConfig;
 import dev.jgpt.train.Trainer;
@@ -16,6 +15,7 @@ import dev.jgpt.train.chart.LossPlot;
 import dev.jgpt.train.store.Checkpoint;
 import dev.jgpt.train.store.CheckpointStore;
 import dev.jgpt.train.store.ExportFolder;
+import dev.jgpt.train.store.ModelJson;
 import dev.jgpt.train.store.RunLock;
 import dev.jgpt.train.store.SavedModel;
 import java.io.PrintStream;
@@ -168,16 +168,7 @@ final class TrainCommand implements Callable<Integer> {
      * must agree with it.
      */
     private TrainConfig withArchitectureOf(SavedModel weights, TrainConfig requested) {
-        GptConfig model = weights.modelConfig();
-        JsonObject architecture = new JsonObject();
-        architecture.addProperty("n-layer", model.nLayer());
-        architecture.addProperty("n-head", model.nHead());
-        architecture.addProperty("n-embd", model.nEmbd());
-        architecture.addProperty("block-size", model.blockSize());
-        architecture.addProperty("positions", model.positions().label());
-        architecture.addProperty("tie-weights", model.tieWeights());
-        architecture.addProperty("no-scale-embedding", !model.scaleEmbedding());
-        architecture.addProperty("rope-base", model.ropeBase());
+        JsonObject architecture = ModelJson.toFlags(weights.modelConfig());
         JsonObject merged = requested.toJson();
         CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
         for (String key : ARCHITECTURE) {

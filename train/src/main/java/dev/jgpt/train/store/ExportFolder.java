@@ -30,7 +30,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Stream;
@@ -112,23 +111,7 @@ public record ExportFolder(
     static JsonObject architecture(GptConfig model) {
         JsonObject config = new JsonObject();
         config.addProperty("format", FORMAT);
-        config.addProperty("n_layer", model.nLayer());
-        config.addProperty("n_head", model.nHead());
-        config.addProperty("n_embd", model.nEmbd());
-        config.addProperty("block_size", model.blockSize());
-        config.addProperty("vocab_size", model.vocabSize());
-        config.addProperty("bias", true);
-        config.addProperty("dropout", model.dropout());
-        config.addProperty("positions", model.positions().label());
-        if (model.positions() == GptConfig.Positions.ROPE) {
-            config.addProperty("rope_base", model.ropeBase());
-        }
-        config.addProperty("tie_weights", model.tieWeights());
-        config.addProperty("scale_embedding", model.scaleEmbedding());
-        config.addProperty("padding_idx", model.paddingIdx());
-        config.addProperty("init", model.init().name().toLowerCase(Locale.ROOT));
-        config.addProperty("layer_norm_eps", 1e-5);
-        config.addProperty("activation", "gelu");
+        ModelJson.toJson(model).entrySet().forEach(key -> config.add(key.getKey(), key.getValue()));
         return config;
     }
 
@@ -267,45 +250,10 @@ public record ExportFolder(
             if (config.has("format") && !FORMAT.equals(string(config.get("format")))) {
                 throw new IllegalArgumentException("format is " + config.get("format") + "; this jgpt reads " + FORMAT);
             }
-            if (!config.get("bias").getAsBoolean()) {
-                throw new IllegalArgumentException("bias is false; jgpt builds models with biases (bias true) only");
-            }
-            if (config.has("layer_norm_eps") && config.get("layer_norm_eps").getAsDouble() != 1e-5) {
-                throw new IllegalArgumentException("layer_norm_eps is " + config.get("layer_norm_eps") + "; jgpt's LayerNorm has 1e-5");
-            }
-            if (config.has("activation") && !"gelu".equals(string(config.get("activation")))) {
-                throw new IllegalArgumentException("activation is " + config.get("activation") + "; jgpt's MLP has gelu (exact)");
-            }
-            GptConfig.Positions positions = GptConfig.Positions.of(string(required(config, "positions")));
-            if (positions == null) {
-                throw new IllegalArgumentException("positions is " + config.get("positions") + ", not sinusoidal, learned or rope");
-            }
-            JsonElement padding = config.get("padding_idx");
-            String init = config.has("init") ? string(config.get("init")) : "gpt2";
-            return new GptConfig(
-                    required(config, "vocab_size").getAsInt(),
-                    required(config, "block_size").getAsInt(),
-                    required(config, "n_layer").getAsInt(),
-                    required(config, "n_head").getAsInt(),
-                    required(config, "n_embd").getAsInt(),
-                    config.has("dropout") ? config.get("dropout").getAsFloat() : 0f,
-                    positions,
-                    required(config, "tie_weights").getAsBoolean(),
-                    required(config, "scale_embedding").getAsBoolean(),
-                    padding == null || padding.isJsonNull() ? null : padding.getAsInt(),
-                    "plain".equals(init) ? GptConfig.Init.PLAIN : GptConfig.Init.GPT2,
-                    config.has("rope_base") ? config.get("rope_base").getAsDouble() : GptConfig.DEFAULT_ROPE_BASE);
+            return ModelJson.fromJson(config);
         } catch (IllegalArgumentException | IllegalStateException | UnsupportedOperationException | NullPointerException e) {
             throw new CheckpointException(file + " describes a model jgpt cannot build: " + e.getMessage(), e);
         }
-    }
-
-    private static JsonElement required(JsonObject config, String key) {
-        JsonElement value = config.get(key);
-        if (value == null || value.isJsonNull()) {
-            throw new IllegalArgumentException(key + " is missing");
-        }
-        return value;
     }
 
     private static String string(JsonElement value) {
