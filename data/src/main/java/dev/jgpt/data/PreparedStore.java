@@ -11,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -149,13 +148,13 @@ final class PreparedStore {
                 out.write(GSON.toJson(facts).getBytes(StandardCharsets.UTF_8));
             }
             delete(folder);
-            Files.move(part, folder, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.moveFolder(part, folder);
         } catch (IOException e) {
-            deleteQuietly(part);
+            AtomicFiles.deleteQuietly(part); // a part left behind is removed by the next run
             throw new CorpusException("cannot write the prepared corpus to " + part + ": " + e.getMessage()
                     + "; the partial files were removed", e);
         } catch (RuntimeException e) {
-            deleteQuietly(part);
+            AtomicFiles.deleteQuietly(part);
             throw e;
         }
     }
@@ -215,14 +214,6 @@ final class PreparedStore {
             for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
                 Files.delete(path);
             }
-        }
-    }
-
-    private static void deleteQuietly(Path folder) {
-        try {
-            delete(folder);
-        } catch (IOException e) {
-            // the error being reported matters more; a part left behind is removed by the next run
         }
     }
 }
