@@ -11,6 +11,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -41,12 +43,17 @@ public final class BytePairTokenizer implements Tokenizer {
     static final int FIRST_BYTE = RESERVED.size();
 
     private static final byte[] NO_BYTES = new byte[0];
+    /** How many distinct pieces {@link #ids} remembers, and the longest it remembers (in chars): a few MB. */
+    private static final int CACHED_PIECES = 100_000;
+    private static final int CACHED_PIECE_CHARS = 24;
 
     private final String kind;
     private final String pattern;
     private final Map<String, Integer> specials;
     private final Encoding encoding;
     private final byte[][] bytesOfId;
+    private final Pattern splitter;
+    private final Map<String, int[]> idsOfPiece = new ConcurrentHashMap<>();
 
     private BytePairTokenizer(String kind, String pattern, Map<String, Integer> specials, Encoding encoding,
             byte[][] bytesOfId) {
@@ -55,6 +62,12 @@ public final class BytePairTokenizer implements Tokenizer {
         this.specials = Map.copyOf(specials);
         this.encoding = encoding;
         this.bytesOfId = bytesOfId;
+        this.splitter = compile(pattern);
+    }
+
+    /** The pattern as jtokkit compiles it, so that both split text alike. */
+    private static Pattern compile(String pattern) {
+        return Pattern.compile(pattern, Pattern.UNICODE_CHARACTER_CLASS);
     }
 
     /** GPT-2's encoding, r50k_base, bundled with jtokkit. */
@@ -103,7 +116,7 @@ public final class BytePairTokenizer implements Tokenizer {
         }
         // jtokkit only encodes ordinary text here, so it need not know the special tokens (it wants <|...|> names).
         Encoding encoding = Encodings.newLazyEncodingRegistry().registerGptBytePairEncoding(
-                new GptBytePairEncodingParams("jgpt-bpe", Pattern.compile(pattern, Pattern.UNICODE_CHARACTER_CLASS),
+                new GptBytePairEncodingParams("jgpt-bpe", compile(pattern),
                         ranks, Map.of())).getEncoding("jgpt-bpe").orElseThrow();
         return new BytePairTokenizer("bpe", pattern, specials, encoding, bytesOfId);
     }
@@ -134,10 +147,45 @@ public final class BytePairTokenizer implements Tokenizer {
         return specials.getOrDefault(RESERVED.get(Vocabulary.EOS), GPT2_SIZE - 1);
     }
 
-    /** The text as ordinary text: a special token's name in it is encoded as the characters it is. */
+    /**
+     * The text as ordinary text: a special token's name in it is encoded as the characters it is.
+     *
+     * <p>The text is split here as jtokkit splits it, and each piece is encoded by jtokkit alone (a
+     * piece splits into itself), so that the ids of the pieces met most often are remembered: words
+     * recur, and looking one up is several times faster than merging its bytes again.
+     */
     @Override
     public int[] ids(String text) {
-        return encoding.encodeOrdinary(text).toArray();
+        IntArrayList ids = new IntArrayList(text.length() / 3 + 16);
+        if (kind.equals("gpt2")) {
+            for (int start = 0, end; start < text.length(); start = end) {
+                end = Gpt2Pieces.end(text, start);
+                add(ids, idsOf(text.substring(start, end)));
+            }
+        } else {
+            Matcher pieces = splitter.matcher(text);
+            while (pieces.find()) {
+                add(ids, idsOf(pieces.group()));
+            }
+        }
+        return ids.toArray();
+    }
+
+    private static void add(IntArrayList ids, int[] more) {
+        for (int id : more) {
+            ids.add(id);
+        }
+    }
+
+    private int[] idsOf(String piece) {
+        int[] ids = idsOfPiece.get(piece);
+        if (ids == null) {
+            ids = encoding.encodeOrdinary(piece).toArray();
+            if (piece.length() <= CACHED_PIECE_CHARS && idsOfPiece.size() < CACHED_PIECES) {
+                idsOfPiece.put(piece, ids);
+            }
+        }
+        return ids;
     }
 
     @Override

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.knuddels.jtokkit.Encodings;
+import com.knuddels.jtokkit.api.Encoding;
+import com.knuddels.jtokkit.api.EncodingType;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -100,6 +103,20 @@ class BytePairTokenizerTest {
             for (Tokenizer tokenizer : tokenizers) {
                 assertEquals(text, tokenizer.decode(tokenizer.ids(text)), tokenizer.kind() + " on " + text);
             }
+        }
+    }
+
+    @Test
+    void rememberedPiecesGiveJtokkitsIdsOfTheWholeText() {
+        Encoding gpt2 = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.R50K_BASE);
+        BytePairTokenizer tokenizer = BytePairTokenizer.gpt2();
+        Random random = new Random(23);
+        for (int trial = 0; trial < 300; trial++) {
+            // twice each: the second time the pieces come from what the first remembered
+            String text = RandomText.of(random, 1 + random.nextInt(300)) + " " + words(random, 20);
+            int[] expected = gpt2.encodeOrdinary(text).toArray();
+            assertArrayEquals(expected, tokenizer.ids(text), text);
+            assertArrayEquals(expected, tokenizer.ids(text), text);
         }
     }
 
