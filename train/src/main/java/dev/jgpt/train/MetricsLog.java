@@ -21,24 +21,26 @@ import org.apache.commons.csv.CSVRecord;
  * {@code <out-dir>/metrics.csv}: one row per iteration that logged a step or ran an evaluation,
  * written as they happen; a step and an evaluation at the same iteration share one row, and a cell
  * stays empty where nothing was measured. {@code loss} is the step's batch loss; {@code train_loss}
- * and {@code val_loss} are the evaluation's estimates; {@code val_loss_full} is the loss over the
- * whole val split that {@code jgpt train} measures at the end.
+ * and {@code val_loss} are the evaluation's estimates, {@code val_bpb} the val estimate in bits per
+ * byte; {@code val_loss_full} and {@code val_bpb_full} are the loss and bits per byte over the whole
+ * val split that {@code jgpt train} measures at the end.
  */
 public final class MetricsLog implements AutoCloseable {
 
     static final String[] HEADER = {
-        "iter", "lr", "loss", "train_loss", "val_loss", "val_loss_full", "val_bpb", "ms_per_iter", "tokens_per_s"
+        "iter", "lr", "loss", "train_loss", "val_loss", "val_loss_full", "val_bpb", "val_bpb_full", "ms_per_iter", "tokens_per_s"
     };
 
     /** One row; null where nothing was measured. */
     public record Row(int iter, Double lr, Double loss, Double trainLoss, Double valLoss, Double valLossFull, Double valBpb,
-            Double msPerIter, Double tokensPerSecond) {
+            Double valBpbFull, Double msPerIter, Double tokensPerSecond) {
 
         /** This row with what {@code later} measured at the same iteration put over it. */
         Row merge(Row later) {
             return new Row(iter,
                     either(later.lr, lr), either(later.loss, loss), either(later.trainLoss, trainLoss), either(later.valLoss, valLoss),
-                    either(later.valLossFull, valLossFull), either(later.valBpb, valBpb), either(later.msPerIter, msPerIter), either(later.tokensPerSecond, tokensPerSecond));
+                    either(later.valLossFull, valLossFull), either(later.valBpb, valBpb), either(later.valBpbFull, valBpbFull),
+                    either(later.msPerIter, msPerIter), either(later.tokensPerSecond, tokensPerSecond));
         }
 
         private static Double either(Double later, Double earlier) {
@@ -49,7 +51,7 @@ public final class MetricsLog implements AutoCloseable {
             return String.join(",",
                     Integer.toString(iter),
                     lr == null ? "" : Float.toString(lr.floatValue()),
-                    loss(loss), loss(trainLoss), loss(valLoss), loss(valLossFull), loss(valBpb),
+                    loss(loss), loss(trainLoss), loss(valLoss), loss(valLossFull), loss(valBpb), loss(valBpbFull),
                     msPerIter == null ? "" : String.format(Locale.ROOT, "%.2f", msPerIter),
                     tokensPerSecond == null ? "" : String.format(Locale.ROOT, "%.1f", tokensPerSecond)) + "\n";
         }
@@ -90,7 +92,7 @@ public final class MetricsLog implements AutoCloseable {
             if (resumedAt >= 0 && Files.exists(file)) {
                 for (Row row : read(file)) {
                     if (row.iter == resumedAt) {
-                        row = new Row(row.iter, row.lr, null, row.trainLoss, row.valLoss, row.valLossFull, row.valBpb, null, null);
+                        row = new Row(row.iter, row.lr, null, row.trainLoss, row.valLoss, row.valLossFull, row.valBpb, row.valBpbFull, null, null);
                     }
                     if (row.iter <= resumedAt) {
                         kept.add(row);
@@ -124,6 +126,8 @@ public final class MetricsLog implements AutoCloseable {
                 }
             }
             boolean oldFormat = !parser.getHeaderMap().containsKey("loss");
+            // Before val_bpb_full, val_bpb held the whole split's bits per byte, written at the end.
+            boolean bpbWasFull = !parser.getHeaderMap().containsKey("val_bpb_full");
             for (CSVRecord record : parser) {
                 if (!record.isConsistent()) {
                     continue;
@@ -137,7 +141,8 @@ public final class MetricsLog implements AutoCloseable {
                 Double val = cell.apply("val_loss");
                 boolean oldStep = oldFormat && val == null;
                 Row row = new Row(iter.intValue(), cell.apply("lr"), oldStep ? train : cell.apply("loss"), oldStep ? null : train,
-                        val, cell.apply("val_loss_full"), cell.apply("val_bpb"), cell.apply("ms_per_iter"), cell.apply("tokens_per_s"));
+                        val, cell.apply("val_loss_full"), bpbWasFull ? null : cell.apply("val_bpb"),
+                        cell.apply(bpbWasFull ? "val_bpb" : "val_bpb_full"), cell.apply("ms_per_iter"), cell.apply("tokens_per_s"));
                 int previous = rows.size() - 1;
                 if (previous >= 0 && rows.get(previous).iter == row.iter) {
                     rows.set(previous, rows.get(previous).merge(row));
@@ -165,17 +170,17 @@ public final class MetricsLog implements AutoCloseable {
 
     /** A logged step: its learning rate, batch loss and speed. */
     void step(int iter, float lr, float loss, double msPerIter, double tokensPerSecond) {
-        write(new Row(iter, (double) lr, (double) loss, null, null, null, null, msPerIter, tokensPerSecond));
+        write(new Row(iter, (double) lr, (double) loss, null, null, null, null, null, msPerIter, tokensPerSecond));
     }
 
-    /** An evaluation: the estimated train and val losses. */
-    void evaluation(int iter, float lr, float trainLoss, float valLoss) {
-        write(new Row(iter, (double) lr, null, (double) trainLoss, (double) valLoss, null, null, null, null));
+    /** An evaluation: the estimated train and val losses, and the val bits per byte. */
+    void evaluation(int iter, float lr, float trainLoss, float valLoss, float valBpb) {
+        write(new Row(iter, (double) lr, null, (double) trainLoss, (double) valLoss, null, (double) valBpb, null, null, null));
     }
 
     /** The loss over the whole val split, and its bits per byte, measured at the end of a run. */
     void wholeValLoss(int iter, float valLossFull, float valBpb) {
-        write(new Row(iter, null, null, null, null, (double) valLossFull, (double) valBpb, null, null));
+        write(new Row(iter, null, null, null, null, (double) valLossFull, null, (double) valBpb, null, null));
     }
 
     /** Appends the row, or rewrites the last one when it has the same iteration. */

@@ -217,14 +217,16 @@ public final class Trainer implements AutoCloseable {
 
     private void evaluateAndSave() {
         out.println("evaluating...");
-        float trainLoss = estimateLoss(Split.TRAIN, Seeds.EVAL_TRAIN);
-        float valLoss = estimateLoss(Split.VAL, Seeds.EVAL_VAL);
+        float trainLoss = (float) estimate(Split.TRAIN, Seeds.EVAL_TRAIN).loss();
+        Evaluation.Result val = estimate(Split.VAL, Seeds.EVAL_VAL);
+        float valLoss = (float) val.loss();
         boolean improved = Float.isFinite(valLoss) && (bestValLoss == null || valLoss < bestValLoss);
         if (improved) {
             bestValLoss = valLoss;
         }
-        out.printf(Locale.ROOT, "step %d: train loss %.4f, val loss %.4f%s%n", iter, trainLoss, valLoss, improved ? " (best)" : "");
-        metrics.evaluation(iter, schedule.at(iter), trainLoss, valLoss);
+        out.printf(Locale.ROOT, "step %d: train loss %.4f, val loss %.4f, val %.4f bits/byte%s%n",
+                iter, trainLoss, valLoss, val.bitsPerByte(), improved ? " (best)" : "");
+        metrics.evaluation(iter, schedule.at(iter), trainLoss, valLoss, (float) val.bitsPerByte());
         for (TrainingListener listener : listeners) {
             listener.evaluated(iter, trainLoss, valLoss);
         }
@@ -233,12 +235,14 @@ public final class Trainer implements AutoCloseable {
 
     /**
      * Mean loss per target over eval_iters batches of random windows in eval mode (no dropout, no
-     * gradient): every target of the split is as likely to count, so it estimates the whole-split loss.
+     * gradient): every target of the split is as likely to count, so it estimates the whole-split
+     * loss, and with the bytes of the targets' text, its bits per byte.
      */
-    private float estimateLoss(Split split, int stream) {
+    private Evaluation.Result estimate(Split split, int stream) {
         Random random = new Random(Seeds.of(config.seed(), iter, stream));
         double sum = 0;
         long targets = 0;
+        long bytes = 0;
         try (NoGrad noGrad = new NoGrad()) {
             for (int k = 0; k < config.evalIters(); k++) {
                 try (NDManager scope = manager.newSubManager()) {
@@ -246,10 +250,11 @@ public final class Trainer implements AutoCloseable {
                             config.blockSize());
                     sum += (double) CrossEntropy.of(gpt, parameterStore, scope, batch, false).getFloat() * batch.countedTargets();
                     targets += batch.countedTargets();
+                    bytes += Evaluation.targetBytes(batch, corpus.tokenizer(), gpt.config().paddingIdx());
                 }
             }
         }
-        return (float) (sum / targets);
+        return new Evaluation.Result(sum / targets, targets, targets, bytes);
     }
 
     private void save(boolean isBest) {

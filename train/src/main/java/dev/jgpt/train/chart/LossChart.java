@@ -43,14 +43,17 @@ public final class LossChart {
     private final List<RunMetrics> runs;
     private final String title;
     private final Scale scale;
+    private final String yTitle;
 
-    public LossChart(List<RunMetrics> runs, String title, Scale scale) {
+    /** @param yTitle what the curves measure: "loss", or "val bits per byte" for {@link RunMetrics#inBitsPerByte} */
+    public LossChart(List<RunMetrics> runs, String title, Scale scale, String yTitle) {
         if (runs.stream().allMatch(RunMetrics::isEmpty)) {
-            throw new IllegalArgumentException("no loss recorded yet in " + String.join(", ", runs.stream().map(RunMetrics::name).toList()));
+            throw new IllegalArgumentException("no " + yTitle + " recorded yet in " + String.join(", ", runs.stream().map(RunMetrics::name).toList()));
         }
         this.runs = List.copyOf(runs);
         this.title = title;
         this.scale = scale;
+        this.yTitle = yTitle;
     }
 
     /** Writes the chart to {@code file} (.png or .svg). */
@@ -144,7 +147,7 @@ public final class LossChart {
     private XYChart lossChart(int width, int height) {
         XYChart chart = new XYChart(width, height);
         chart.setTitle(title);
-        chart.setYAxisTitle("loss");
+        chart.setYAxisTitle(yTitle);
         XYStyler styler = style(chart);
         // One run's losses fall away from the top right corner; several runs' legend would cover their curves there.
         styler.setLegendPosition(runs.size() > 1 ? Styler.LegendPosition.OutsideE : Styler.LegendPosition.InsideNE);

@@ -33,7 +33,7 @@ public final class LossPlot implements TrainingListener {
             if (metrics.isEmpty()) {
                 return;
             }
-            new LossChart(List.of(metrics), "loss: " + metrics.name(), LossChart.Scale.AUTO)
+            new LossChart(List.of(metrics), "loss: " + metrics.name(), LossChart.Scale.AUTO, "loss")
                     .write(runDir.resolve(FILE), WIDTH, HEIGHT);
         } catch (RuntimeException | LinkageError e) { // LinkageError: no AWT on a stripped-down JRE
             if (!warned) {

@@ -10,7 +10,8 @@ import java.util.List;
 
 /**
  * What a run's {@code metrics.csv} holds, as series against iteration: the step losses, the
- * evaluation estimates of train and val loss, the whole-split val loss and the learning rate.
+ * evaluation estimates of train and val loss, the whole-split val loss, the learning rate, and the
+ * val loss in bits per byte (estimated, and over the whole split).
  *
  * <p>{@link MetricsLog#read} reads every version of the file. A resumed run of an older jgpt
  * appended rows for iterations it had already logged before it was killed; the later rows replace
@@ -18,8 +19,8 @@ import java.util.List;
  *
  * @param name the run's name in a legend
  */
-public record RunMetrics(
-        String name, Series stepLoss, Series trainLoss, Series valLoss, Series valLossFull, Series lr) {
+public record RunMetrics(String name, Series stepLoss, Series trainLoss, Series valLoss, Series valLossFull, Series lr,
+        Series valBpb, Series valBpbFull) {
 
     /** Points (iteration, value) in increasing iteration order. */
     public static final class Series {
@@ -83,19 +84,30 @@ public record RunMetrics(
     }
 
     private static RunMetrics of(String name, List<MetricsLog.Row> rows) {
-        RunMetrics metrics = new RunMetrics(name, new Series(), new Series(), new Series(), new Series(), new Series());
+        RunMetrics metrics = new RunMetrics(name, new Series(), new Series(), new Series(), new Series(), new Series(),
+                new Series(), new Series());
         for (MetricsLog.Row row : rows) {
             metrics.lr.add(row.iter(), row.lr());
             metrics.stepLoss.add(row.iter(), row.loss());
             metrics.trainLoss.add(row.iter(), row.trainLoss());
             metrics.valLoss.add(row.iter(), row.valLoss());
             metrics.valLossFull.add(row.iter(), row.valLossFull());
+            metrics.valBpb.add(row.iter(), row.valBpb());
+            metrics.valBpbFull.add(row.iter(), row.valBpbFull());
         }
         return metrics;
     }
 
+    /**
+     * The val curves in bits per byte in place of the losses, which compare across tokenizers; no
+     * step or train curve (their bytes are not recorded).
+     */
+    public RunMetrics inBitsPerByte() {
+        return new RunMetrics(name, new Series(), new Series(), valBpb, valBpbFull, lr, valBpb, valBpbFull);
+    }
+
     /** Whether the file held no point at all. */
     public boolean isEmpty() {
-        return stepLoss.isEmpty() && trainLoss.isEmpty() && valLoss.isEmpty();
+        return stepLoss.isEmpty() && trainLoss.isEmpty() && valLoss.isEmpty() && valLossFull.isEmpty();
     }
 }

@@ -16,7 +16,7 @@ import picocli.CommandLine.Parameters;
         name = "plot",
         mixinStandardHelpOptions = true,
         sortOptions = false,
-        description = "Draw the loss curves (step loss, train and val estimates) and learning rate of runs.")
+        description = "Draw the loss curves (step loss, train and val estimates), or the val bits per byte, and learning rate of runs.")
 final class PlotCommand implements Callable<Integer> {
 
     @Parameters(arity = "1..*", paramLabel = "RUN", description = "Run folders (or their metrics.csv files).")
@@ -34,6 +34,9 @@ final class PlotCommand implements Callable<Integer> {
     @Option(names = "--height", description = "Height in pixels (default: ${DEFAULT-VALUE}).")
     int height = 700;
 
+    @Option(names = "--bpb", description = "Draw the val loss in bits per byte, which compares runs with different tokenizers, instead of the losses.")
+    boolean bitsPerByte;
+
     @Option(names = "--y-scale", paramLabel = "auto|linear|log", description = "Loss axis; auto is log once the loss spans a factor of 3 (default: ${DEFAULT-VALUE}).")
     String yScale = "auto";
 
@@ -46,9 +49,10 @@ final class PlotCommand implements Callable<Integer> {
             case "log" -> LossChart.Scale.LOG;
             default -> throw new IllegalArgumentException("--y-scale must be auto, linear or log, got " + yScale);
         };
-        List<RunMetrics> metrics = runs.stream().map(RunMetrics::read).toList();
-        String chartTitle = title != null ? title : "loss: " + String.join(" vs ", metrics.stream().map(RunMetrics::name).toList());
-        new LossChart(metrics, chartTitle, scale).write(out, width, height);
+        List<RunMetrics> metrics = runs.stream().map(RunMetrics::read).map(run -> bitsPerByte ? run.inBitsPerByte() : run).toList();
+        String measure = bitsPerByte ? "val bits per byte" : "loss";
+        String chartTitle = title != null ? title : measure + ": " + String.join(" vs ", metrics.stream().map(RunMetrics::name).toList());
+        new LossChart(metrics, chartTitle, scale, measure).write(out, width, height);
         System.out.println("wrote " + out);
         return 0;
     }

@@ -39,13 +39,35 @@ class ChartsTest {
     @Test
     void twoRunsToPngAndOneToSvg() throws IOException {
         List<RunMetrics> runs = List.of(RunMetrics.read(run("a", 3)), RunMetrics.read(run("b", 2)));
-        new LossChart(runs, "a vs b", LossChart.Scale.AUTO).write(dir.resolve("both.png"), 900, 600);
+        new LossChart(runs, "a vs b", LossChart.Scale.AUTO, "loss").write(dir.resolve("both.png"), 900, 600);
         Pictures.assertPng(dir.resolve("both.png"), 900, 600, 20);
-        new LossChart(runs.subList(0, 1), "a", LossChart.Scale.LOG).write(dir.resolve("a.svg"), 800, 500);
+        new LossChart(runs.subList(0, 1), "a", LossChart.Scale.LOG, "loss").write(dir.resolve("a.svg"), 800, 500);
         Pictures.assertSvg(dir.resolve("a.svg"), 800, 500);
         try (Stream<Path> files = Files.list(dir)) {
             assertFalse(files.anyMatch(path -> path.getFileName().toString().endsWith(".tmp")), "a temporary file was left");
         }
+    }
+
+    /** Runs of different tokenizers compare in bits per byte: the val estimates and the whole split's, nothing else. */
+    @Test
+    void bitsPerByteReplaceTheLossesAndARunWithoutThemIsRefused() throws IOException {
+        Path folder = dir.resolve("bpe");
+        Files.createDirectories(folder);
+        Files.writeString(folder.resolve("metrics.csv"), """
+                iter,lr,loss,train_loss,val_loss,val_loss_full,val_bpb,val_bpb_full,ms_per_iter,tokens_per_s
+                0,1e-3,8.3,8.3,8.3,,3.7,,20,100
+                100,1e-3,5.1,5.0,5.2,,2.3,,20,100
+                200,1e-3,4.2,4.1,4.4,4.35,1.9,1.88,20,100
+                """);
+        RunMetrics bits = RunMetrics.read(folder).inBitsPerByte();
+        assertEquals(List.of(3.7, 2.3, 1.9), bits.valLoss().values());
+        assertEquals(List.of(1.88), bits.valLossFull().values());
+        assertTrue(bits.stepLoss().isEmpty() && bits.trainLoss().isEmpty());
+        new LossChart(List.of(bits), "bpe", LossChart.Scale.AUTO, "val bits per byte").write(dir.resolve("bpb.png"), 800, 500);
+        Pictures.assertPng(dir.resolve("bpb.png"), 800, 500, 20);
+        IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
+                () -> new LossChart(List.of(RunMetrics.read(run("old", 3)).inBitsPerByte()), "x", LossChart.Scale.AUTO, "val bits per byte"));
+        assertEquals("no val bits per byte recorded yet in old", none.getMessage());
     }
 
     @Test
@@ -53,7 +75,7 @@ class ChartsTest {
         Path empty = dir.resolve("empty");
         Files.createDirectories(empty);
         Files.writeString(empty.resolve("metrics.csv"), "iter,lr,train_loss,val_loss,ms_per_iter,tokens_per_s\n");
-        assertThrows(IllegalArgumentException.class, () -> new LossChart(List.of(RunMetrics.read(empty)), "x", LossChart.Scale.AUTO));
+        assertThrows(IllegalArgumentException.class, () -> new LossChart(List.of(RunMetrics.read(empty)), "x", LossChart.Scale.AUTO, "loss"));
         IllegalArgumentException format = assertThrows(IllegalArgumentException.class, () -> ChartFile.checkFormat(dir.resolve("x.jpg")));
         assertEquals("the picture's file name must end in .png or .svg, got " + dir.resolve("x.jpg"), format.getMessage());
     }

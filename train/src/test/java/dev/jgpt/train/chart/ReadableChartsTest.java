@@ -65,7 +65,7 @@ class ReadableChartsTest {
         Path run = dir.resolve("run");
         Files.createDirectories(run);
         Files.writeString(run.resolve("metrics.csv"), csv);
-        LossChart chart = new LossChart(List.of(RunMetrics.read(run)), "falling", LossChart.Scale.AUTO);
+        LossChart chart = new LossChart(List.of(RunMetrics.read(run)), "falling", LossChart.Scale.AUTO, "loss");
         List<String> labels = chart.lossAxisLabels();
         assertTrue(labels.size() >= 4, "labels: " + labels);
         assertTrue(labels.containsAll(List.of("0.5", "1", "2")), "labels: " + labels);
