@@ -140,6 +140,10 @@ public record ExportFolder(
      */
     public static ExportFolder open(Path dir) {
         JsonObject config = readJson(dir.resolve(CONFIG)).getAsJsonObject();
+        if (config.has("model_type") && !config.has("format")) {
+            throw new CheckpointException(dir + " is a Hugging Face folder (model_type " + config.get("model_type")
+                    + "): turn it into an export folder with jgpt import --from " + dir + " --out DIR");
+        }
         boolean bpe = TiktokenFiles.isIn(dir);
         Tokenizer vocabulary = bpe ? readTokenizer(dir) : readVocabulary(dir.resolve(VOCAB));
         Path vocabularyFile = dir.resolve(bpe ? TiktokenFiles.JSON_FILE : VOCAB);

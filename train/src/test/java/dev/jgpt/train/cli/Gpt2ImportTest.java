@@ -117,6 +117,36 @@ class Gpt2ImportTest {
     }
 
     @Test
+    void infoSampleAndInitFromTakeAnImportAndKeepItsActivation() throws IOException {
+        Path imported = imported("bare");
+        Run info = jgpt("info", "--checkpoint", imported.toString());
+        assertEquals(0, info.exitCode(), info.err());
+        assertTrue(info.out().contains("2 layers, 2 heads, 8 wide, block 16, learned positions, tied head, tanh GELU (gelu_new)"), info.out());
+        assertTrue(info.out().contains("vocabulary    50257 tokens: gpt2"), info.out());
+        Run sample = jgpt("sample", "--checkpoint", imported.toString(), "--max-new-tokens", "5", "--num-samples", "1");
+        assertEquals(0, sample.exitCode(), sample.err());
+
+        Path text = Files.writeString(dir.resolve("text.txt"), Files.readString(FIXTURES.resolve("bare/text.txt")).repeat(20));
+        List<String> train = List.of("train", "--init-from", imported.toString(), "--data", text.toString(), "--prepared-dir",
+                dir.resolve("prepared").toString(), "--out-dir", dir.resolve("tuned").toString(), "--batch-size", "1",
+                "--max-iters", "1", "--eval-interval", "0", "--eval-iters", "1", "--no-plot");
+        assertUserError(jgpt(concat(train, "--activation", "gelu")), "--activation \"gelu\" does not match");
+        Run tuned = jgpt(train.toArray(String[]::new));
+        assertEquals(0, tuned.exitCode(), tuned.err());
+        Run tunedInfo = jgpt("info", "--checkpoint", dir.resolve("tuned").toString());
+        assertTrue(tunedInfo.out().contains("tanh GELU (gelu_new)"), tunedInfo.out());
+
+        assertUserError(jgpt("sample", "--checkpoint", FIXTURES.resolve("bare").toString()),
+                "is a Hugging Face folder (model_type \"gpt2\"): turn it into an export folder with jgpt import");
+    }
+
+    private static String[] concat(List<String> args, String... more) {
+        List<String> all = new java.util.ArrayList<>(args);
+        all.addAll(List.of(more));
+        return all.toArray(String[]::new);
+    }
+
+    @Test
     void exportFormatHfWritesGpt2sLayoutAndImportsBackToTheSameWeights() throws IOException {
         Path first = imported("prefixed");
         Path hf = dir.resolve("hf");
