@@ -159,9 +159,7 @@ public final class HuggingFaceGpt2 {
                 try (SafetensorsStream written = new SafetensorsStream(temporary.resolve(ExportFolder.MODEL), shapes)) {
                     for (Map.Entry<String, Shape> tensor : shapes.entrySet()) {
                         String name = tensor.getKey();
-                        float[] values = named.get(name).getArray().toFloatArray();
-                        ByteBuffer bytes = littleEndian(values.length);
-                        bytes.asFloatBuffer().put(values);
+                        ByteBuffer bytes = named.get(name).getArray().toByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
                         // Conv1D (in, out) is the transpose of jgpt's (out, in), whose shape is the transpose of the file's.
                         written.write(name, isConv1D(name) ? transpose(bytes, transposed(tensor.getValue())) : bytes);
                     }
