@@ -131,6 +131,7 @@ class Gpt2ImportTest {
                 dir.resolve("prepared").toString(), "--out-dir", dir.resolve("tuned").toString(), "--batch-size", "1",
                 "--max-iters", "1", "--eval-interval", "0", "--eval-iters", "1", "--no-plot");
         assertUserError(jgpt(concat(train, "--activation", "gelu")), "--activation \"gelu\" does not match");
+        assertUserError(jgpt(concat(train, "--activation", "relu")), "--activation must be gelu or gelu_new, got relu");
         Run tuned = jgpt(train.toArray(String[]::new));
         assertEquals(0, tuned.exitCode(), tuned.err());
         Run tunedInfo = jgpt("info", "--checkpoint", dir.resolve("tuned").toString());
