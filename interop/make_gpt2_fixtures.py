@@ -51,7 +51,7 @@ def gpt2_ids(text):
 
 def write_safetensors(path, tensors):
     """F32 and BOOL tensors under their names, header padded to 8 bytes as the safetensors package pads it."""
-    header, blobs, offset = {}, [], 0
+    header, blobs, offset = {"__metadata__": {"format": "pt"}}, [], 0  # as transformers' save_pretrained writes it
     for name, tensor in tensors.items():
         dtype, little_endian = DTYPES[tensor.dtype]
         blob = tensor.contiguous().numpy().astype(little_endian).tobytes()

@@ -230,6 +230,14 @@ class Gpt2ImportTest {
         Map<String, Safetensors.Tensor> tensors = Safetensors.header(out.resolve("model.safetensors"));
         byte[] bytes = Files.readAllBytes(out.resolve("model.safetensors"));
         assertFalse(Arrays.equals(slice(bytes, tensors.get("lm_head.weight")), slice(bytes, tensors.get("transformer.wte.weight"))));
+
+        Path hf = dir.resolve("hf");
+        assertEquals(0, jgpt("export", "--format", "hf", "--checkpoint", out.toString(), "--out", hf.toString()).exitCode());
+        assertTrue(Files.readString(hf.resolve("config.json")).contains("\"tie_word_embeddings\": false"));
+        assertTrue(Safetensors.header(hf.resolve("model.safetensors")).containsKey("lm_head.weight"));
+        Path back = dir.resolve("back");
+        assertEquals(0, jgpt("import", "--from", hf.toString(), "--out", back.toString()).exitCode());
+        assertArrayEquals(bytes, Files.readAllBytes(back.resolve("model.safetensors")));
     }
 
     private void assertRefused(Path from, String expected) {
