@@ -107,12 +107,13 @@ def write_json(path, value):
 
 
 def architecture(n_layer, n_head, n_embd, block_size, vocab_size, dropout, positions, tie_weights,
-                 scale_embedding, padding_idx, rope_base=None):
-    """The architecture keys of config.json; rope_base only with positions "rope"."""
+                 scale_embedding, padding_idx, rope_base=None, activation="gelu"):
+    """The architecture keys of config.json; rope_base only with positions "rope"; activation "gelu"
+    (exact, jgpt's default and nanoGPT's) or "gelu_new" (GPT-2's tanh approximation)."""
     config = {"format": "jgpt-export-1", "n_layer": n_layer, "n_head": n_head, "n_embd": n_embd,
               "block_size": block_size, "vocab_size": vocab_size, "bias": True, "dropout": dropout,
               "positions": positions, "tie_weights": tie_weights, "scale_embedding": scale_embedding,
-              "padding_idx": padding_idx, "layer_norm_eps": 1e-5, "activation": "gelu"}
+              "padding_idx": padding_idx, "layer_norm_eps": 1e-5, "activation": activation}
     if positions == "rope":
         config["rope_base"] = 10000.0 if rope_base is None else rope_base
     return config

@@ -48,6 +48,8 @@ class Block(nn.Module):
         super().__init__()
         d = c["n_embd"]
         self.n_head = c["n_head"]
+        # exact (erf) GELU, jgpt's default and nanoGPT's; gelu_new is GPT-2's tanh approximation
+        self.approximate = {"gelu": "none", "gelu_new": "tanh"}[c.get("activation", "gelu")]
         self.ln_1 = nn.LayerNorm(d, eps=1e-5)
         self.attn = nn.Module()
         self.attn.c_attn = nn.Linear(d, 3 * d)  # q, k, v stacked in that order
@@ -72,7 +74,7 @@ class Block(nn.Module):
 
     def forward(self, x, rotary=None):
         x = x + self.attention(self.ln_1(x), rotary)
-        return x + self.drop(self.mlp.c_proj(F.gelu(self.mlp.c_fc(self.ln_2(x)))))  # exact (erf) GELU
+        return x + self.drop(self.mlp.c_proj(F.gelu(self.mlp.c_fc(self.ln_2(x)), approximate=self.approximate)))
 
 
 class JgptGPT(nn.Module):
@@ -126,9 +128,11 @@ class JgptGPT(nn.Module):
 
 
 def load_export(folder):
-    """The model of an export folder, in eval mode, and its tokens in id order."""
+    """The model of an export folder, in eval mode, and its tokens in id order (None for a BPE or GPT-2's
+    encoding, kept in tokenizer.json: docs/tokenizers.md)."""
     config = read_json(os.path.join(folder, "config.json"))
-    tokens = read_json(os.path.join(folder, "vocab.json"))
+    vocab = os.path.join(folder, "vocab.json")
+    tokens = read_json(vocab) if os.path.exists(vocab) else None
     model = JgptGPT(config)
     tensors = read_safetensors(os.path.join(folder, "model.safetensors"))
     model.load_state_dict(tensors, strict=True)  # lm_head.weight is in the file even when tied

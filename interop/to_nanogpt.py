@@ -196,6 +196,9 @@ def main():
     if not isinstance(config, dict) or not (kind == "gpt2" or isinstance(tokens, list)):
         raise Refusal(f"{a.export} is not an export folder: config.json must be an object, vocab.json an array")
     check_representable(config)
+    if config.get("activation") == "gelu_new":
+        print(f"to_nanogpt: warning: {a.export} has GPT-2's tanh GELU (gelu_new) but nanoGPT's model.py has exact GELU:"
+              " its logits will differ slightly (docs/gpt2.md)", file=sys.stderr)
     if tokens is not None and len(tokens) != config.get("vocab_size"):
         raise Refusal(f"config.json says vocab_size {config.get('vocab_size')} but vocab.json holds {len(tokens)} tokens")
     tensors = read_safetensors(os.path.join(a.export, "model.safetensors"))

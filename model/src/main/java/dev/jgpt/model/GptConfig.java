@@ -18,6 +18,7 @@ import dev.jgpt.model.embedding.TokenEmbedding;
  * @param paddingIdx the id whose embedding row stays zero and gets no gradient, or null for none
  * @param init how new weights are drawn (loaded weights ignore it)
  * @param ropeBase the base of rotary positions' angles (see {@link Positions#ROPE}); other kinds ignore it
+ * @param activation the MLP's GELU: exact (erf, jgpt's and nanoGPT's) or GPT-2's tanh approximation
  */
 public record GptConfig(
         int vocabSize,
@@ -31,7 +32,8 @@ public record GptConfig(
         boolean scaleEmbedding,
         Integer paddingIdx,
         Init init,
-        double ropeBase) {
+        double ropeBase,
+        Activation activation) {
 
     /** The rotary base of Llama and GPT-NeoX, and jgpt's default. */
     public static final double DEFAULT_ROPE_BASE = 10_000;
@@ -56,6 +58,29 @@ public record GptConfig(
         /** The kind a flag or config.json names, or null when {@code label} names none. */
         public static Positions of(String label) {
             for (Positions kind : values()) {
+                if (kind.label().equals(label)) {
+                    return kind;
+                }
+            }
+            return null;
+        }
+    }
+
+    /** The MLP's activation. */
+    public enum Activation {
+        /** Exact GELU, x·Φ(x) (PyTorch's F.gelu, nanoGPT's). */
+        GELU,
+        /** GPT-2's tanh approximation, 0.5·x·(1 + tanh(sqrt(2/π)·(x + 0.044715·x³))) (Hugging Face's gelu_new). */
+        GELU_NEW;
+
+        /** The name flags and config.json use: gelu or gelu_new. */
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        /** The activation a flag or config.json names, or null when {@code label} names none. */
+        public static Activation of(String label) {
+            for (Activation kind : values()) {
                 if (kind.label().equals(label)) {
                     return kind;
                 }
@@ -105,11 +130,22 @@ public record GptConfig(
         if (init == null) {
             throw new IllegalArgumentException("init must be gpt2 or plain");
         }
+        if (activation == null) {
+            throw new IllegalArgumentException("activation must be gelu or gelu_new");
+        }
+    }
+
+    /** A model with jgpt's exact GELU. */
+    public GptConfig(
+            int vocabSize, int blockSize, int nLayer, int nHead, int nEmbd, float dropout, Positions positions, boolean tieWeights,
+            boolean scaleEmbedding, Integer paddingIdx, Init init, double ropeBase) {
+        this(vocabSize, blockSize, nLayer, nHead, nEmbd, dropout, positions, tieWeights, scaleEmbedding, paddingIdx, init, ropeBase,
+                Activation.GELU);
     }
 
     /**
      * jgpt's default architecture: the token embedding scaled by sqrt(n_embd), padding id {@value
-     * TokenEmbedding#PADDING_IDX}, GPT-2 init, rotary base {@value #DEFAULT_ROPE_BASE}.
+     * TokenEmbedding#PADDING_IDX}, GPT-2 init, rotary base {@value #DEFAULT_ROPE_BASE}, exact GELU.
      */
     public GptConfig(
             int vocabSize, int blockSize, int nLayer, int nHead, int nEmbd, float dropout, Positions positions, boolean tieWeights) {

@@ -14,13 +14,14 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import java.util.Map;
 
-/** The feed-forward half of a block: Linear(4C) → GELU → Linear(C) → dropout. */
+/** The feed-forward half of a block: Linear(4C) → GELU (exact or GPT-2's tanh form) → Linear(C) → dropout. */
 final class Mlp extends AbstractBlock {
 
     private final Linear fc;
     private final Linear proj;
     private final Dropout dropout;
     private final boolean dropsOut; // dropout > 0: eval mode and rate 0 skip the native call
+    private final boolean tanhGelu;
 
     /** Builds the MLP of one block of {@code config}. */
     Mlp(GptConfig config) {
@@ -30,6 +31,7 @@ final class Mlp extends AbstractBlock {
         InitScales.normal(proj, InitScales.residualStd(config));
         dropout = addChildBlock("dropout", Dropout.builder().optRate(config.dropout()).build());
         dropsOut = config.dropout() > 0;
+        tanhGelu = config.activation() == GptConfig.Activation.GELU_NEW;
     }
 
     /** {@inheritDoc} */
@@ -40,8 +42,20 @@ final class Mlp extends AbstractBlock {
             boolean training,
             PairList<String, Object> params) {
         NDArray hidden = fc.forward(parameterStore, inputs, training).singletonOrThrow(); // (B, T, 4C)
-        NDList projected = proj.forward(parameterStore, new NDList(Activation.gelu(hidden)), training);
+        NDArray activated = tanhGelu ? tanhGelu(hidden) : Activation.gelu(hidden);
+        NDList projected = proj.forward(parameterStore, new NDList(activated), training);
         return training && dropsOut ? dropout.forward(parameterStore, projected, training) : projected;
+    }
+
+    /**
+     * GPT-2's GELU, 0.5·x·(1 + tanh(u)) with u = sqrt(2/π)·(x + 0.044715·x³), computed as the equal
+     * x·sigmoid(2u): libtorch's tanh-approximate gelu is not in DJL's native API, and this takes
+     * fewer ops (and no 1 + tanh cancellation for large negative x).
+     */
+    private static NDArray tanhGelu(NDArray x) {
+        NDArray inner = x.mul(x).mul(Scalars.of(x, 0.044715f)).add(Scalars.of(x, 1f)).mul(x); // x + 0.044715·x³
+        NDArray twiceU = inner.mul(Scalars.of(x, (float) (2 * Math.sqrt(2 / Math.PI))));
+        return Activation.sigmoid(twiceU).mul(x);
     }
 
     /** Adds this layer's parameters to {@code named}, under nanoGPT's names after {@code prefix}. */

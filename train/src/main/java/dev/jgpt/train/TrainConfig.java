@@ -46,7 +46,8 @@ public record TrainConfig(
         String device,
         int lrDecayIters,
         int maxNonfiniteSteps,
-        double ropeBase) {
+        double ropeBase,
+        String activation) {
 
     /**
      * Keys a resumed run may change; every other key must match the checkpoint. lr-decay-iters
@@ -135,6 +136,12 @@ public record TrainConfig(
         }
         if (!"gpt2".equals(init) && !"plain".equals(init)) {
             throw new IllegalArgumentException("--init must be gpt2 or plain, got " + init);
+        }
+        if (activation == null) { // a checkpoint saved before --activation existed
+            activation = GptConfig.Activation.GELU.label();
+        }
+        if (GptConfig.Activation.of(activation) == null) {
+            throw new IllegalArgumentException("--activation must be gelu or gelu_new, got " + activation);
         }
     }
 

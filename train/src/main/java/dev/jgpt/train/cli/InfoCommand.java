@@ -8,6 +8,7 @@ import dev.jgpt.model.GptConfig;
 import dev.jgpt.train.chart.RunMetrics;
 import dev.jgpt.train.inspect.TokenLabels;
 import dev.jgpt.train.store.Checkpoint;
+import dev.jgpt.train.store.SavedModel;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -24,7 +25,7 @@ import picocli.CommandLine.Mixin;
 
 /**
  * {@code jgpt info}: what a run or checkpoint holds: its config, parameter count, iteration, best
- * and last val loss, vocabulary, and its files with their sizes.
+ * and last val loss, vocabulary, and its files with their sizes; of an export folder, what it records.
  */
 @Command(
         name = "info",
@@ -33,39 +34,57 @@ import picocli.CommandLine.Mixin;
         description = "Print a run's config, parameter count, iteration, best and last val loss, vocabulary and files.")
 final class InfoCommand implements Callable<Integer> {
 
-    @Mixin CheckpointOption checkpoint;
+    @Mixin SavedModelOption checkpoint;
 
     @Override
     public Integer call() {
         PrintStream out = System.out;
-        Checkpoint loaded = checkpoint.open();
-        Path runDir = runDir(loaded);
-        Tokenizer vocabulary = loaded.tokenizer();
-        GptConfig model = loaded.config().model(vocabulary);
-        long parameters;
-        try (NDManager manager = NDManager.newBaseManager()) {
-            Gpt gpt = loaded.loadModel(manager);
-            parameters = gpt.parameterCount();
+        SavedModel saved = checkpoint.open();
+        if (!(saved instanceof Checkpoint loaded)) {
+            out.printf(Locale.ROOT, "export folder %s%n", saved.dir());
+            out.printf(Locale.ROOT, "iteration     %,d%n", saved.iter());
+            printModel(out, saved);
+            out.printf(Locale.ROOT, "data          %s%n", saved.data() == null ? "not recorded"
+                    : saved.data().isEmpty() ? "the built-in stories" : saved.data());
+            printFiles(out, saved.dir());
+            return 0;
         }
+        Path runDir = runDir(loaded);
         out.printf(Locale.ROOT, "checkpoint    %s%s%n", loaded.dir(), linkTarget(loaded.dir()));
         out.printf(Locale.ROOT, "iteration     %,d of %,d%n", loaded.iter(), loaded.config().maxIters());
-        out.printf(Locale.ROOT, "model         %d layers, %d heads, %d wide, block %d, %s positions%s: %,d parameters%n",
-                model.nLayer(), model.nHead(), model.nEmbd(), model.blockSize(), positions(model),
-                model.tieWeights() ? ", tied head" : "", parameters);
+        printModel(out, loaded);
         out.printf(Locale.ROOT, "best val loss %s%n", loaded.bestValLoss() == null ? "none yet" : String.format(Locale.ROOT, "%.4f%s", loaded.bestValLoss(), bestWhere(runDir)));
         out.printf(Locale.ROOT, "last val loss %s%n", lastValLoss(runDir, loaded.iter()));
-        out.printf(Locale.ROOT, "vocabulary    %d tokens: %s%n", vocabulary.size(), vocabulary instanceof Vocabulary characters
-                ? preview(characters) : vocabulary.kind() + " (" + (vocabulary.kind().equals("gpt2") ? "GPT-2's r50k_base" : "a byte-level BPE") + ")");
         out.printf(Locale.ROOT, "data          %s%s%n", loaded.config().data() == null ? "the built-in stories" : loaded.config().data(),
                 loaded.config().column() == null ? "" : " (column " + loaded.config().column() + ")");
-        Path folder = runDir != null ? runDir : loaded.dir();
+        printFiles(out, runDir != null ? runDir : loaded.dir());
+        out.println("config");
+        loaded.config().toJsonString().lines().forEach(line -> out.println("  " + line));
+        return 0;
+    }
+
+    /** The model's shape, activation and parameter count, and its vocabulary. */
+    private static void printModel(PrintStream out, SavedModel saved) {
+        GptConfig model = saved.modelConfig();
+        long parameters;
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Gpt gpt = saved.loadModel(manager);
+            parameters = gpt.parameterCount();
+        }
+        out.printf(Locale.ROOT, "model         %d layers, %d heads, %d wide, block %d, %s positions%s, %s: %,d parameters%n",
+                model.nLayer(), model.nHead(), model.nEmbd(), model.blockSize(), positions(model),
+                model.tieWeights() ? ", tied head" : "",
+                model.activation() == GptConfig.Activation.GELU ? "exact GELU" : "tanh GELU (gelu_new)", parameters);
+        Tokenizer vocabulary = saved.tokenizer();
+        out.printf(Locale.ROOT, "vocabulary    %d tokens: %s%n", vocabulary.size(), vocabulary instanceof Vocabulary characters
+                ? preview(characters) : vocabulary.kind() + " (" + (vocabulary.kind().equals("gpt2") ? "GPT-2's r50k_base" : "a byte-level BPE") + ")");
+    }
+
+    private static void printFiles(PrintStream out, Path folder) {
         out.printf(Locale.ROOT, "files         %s, %s in all%n", folder, size(totalSize(folder)));
         for (String line : files(folder)) {
             out.println("  " + line);
         }
-        out.println("config");
-        loaded.config().toJsonString().lines().forEach(line -> out.println("  " + line));
-        return 0;
     }
 
     /** The run folder a checkpoint belongs to: its parent when that holds the run's metrics.csv. */

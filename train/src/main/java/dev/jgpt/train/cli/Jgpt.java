@@ -18,7 +18,7 @@ import picocli.CommandLine;
         subcommands = {
             TrainCommand.class, SampleCommand.class, EvalCommand.class, BenchCommand.class,
             PlotCommand.class, EmbeddingsCommand.class, AttentionCommand.class, InfoCommand.class,
-            PrepareCommand.class, ExportCommand.class, TokenizeCommand.class,
+            PrepareCommand.class, ExportCommand.class, ImportCommand.class, TokenizeCommand.class,
             CommandLine.HelpCommand.class})
 public final class Jgpt implements Runnable {
 
@@ -123,6 +123,6 @@ public final class Jgpt implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: train, sample, eval, bench, prepare, export, tokenize, plot, embeddings, attention or info");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: train, sample, eval, bench, prepare, export, import, tokenize, plot, embeddings, attention or info");
     }
 }

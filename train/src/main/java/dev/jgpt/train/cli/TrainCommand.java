@@ -58,7 +58,8 @@ final class TrainCommand implements Callable<Integer> {
 
     /** The flags that set the architecture, which --init-from takes from the model it starts from. */
     private static final List<String> ARCHITECTURE =
-            List.of("n-layer", "n-head", "n-embd", "block-size", "positions", "tie-weights", "no-scale-embedding", "rope-base");
+            List.of("n-layer", "n-head", "n-embd", "block-size", "positions", "tie-weights", "no-scale-embedding", "rope-base",
+                    "activation");
 
     @Mixin ThreadsOption threads;
 

@@ -53,6 +53,9 @@ final class TrainOptions {
     @Option(names = "--no-scale-embedding", description = "Do not multiply the token embedding by sqrt(n-embd) (nanoGPT's architecture).")
     boolean noScaleEmbedding;
 
+    @Option(names = "--activation", paramLabel = "gelu|gelu_new", description = "The MLP's GELU: gelu (exact, nanoGPT's) or gelu_new (GPT-2's tanh approximation) (default: ${DEFAULT-VALUE}).")
+    String activation = "gelu";
+
     @Option(names = "--init", paramLabel = "gpt2|plain", description = "New weights: gpt2 (residual projections 0.02/sqrt(2*n-layer), nanoGPT's) or plain (all 0.02) (default: ${DEFAULT-VALUE}).")
     String init = "gpt2";
 
@@ -116,7 +119,7 @@ final class TrainOptions {
                 data, column, runDir, nLayer, nHead, nEmbd, blockSize, batchSize, dropout, positions, tieWeights,
                 noScaleEmbedding, init, initFrom, lr, minLr, warmupIters, maxIters, weightDecay, beta1, beta2, gradClip, gradAccum,
                 evalInterval, evalIters, logInterval, keepCheckpoints, seed, device.name,
-                lrDecayIters != null ? lrDecayIters : maxIters, maxNonfiniteSteps, ropeBase);
+                lrDecayIters != null ? lrDecayIters : maxIters, maxNonfiniteSteps, ropeBase, activation);
     }
 
     /** A run's default folder name: "stories", "shakespeare", or the data file's name without extension. */

@@ -61,36 +61,53 @@ public record ExportFolder(
      * empty; the folder appears complete or not at all.
      */
     public static void write(Checkpoint checkpoint, Path out) {
+        try (NDManager manager = NDManager.newBaseManager();
+                AdamW optimizer = new AdamW(checkpoint.config().beta1(), checkpoint.config().beta2(), checkpoint.config().weightDecay())) {
+            writeFolder(out, ".tmp-export-", temporary -> {
+                Gpt gpt = checkpoint.loadModel(manager);
+                checkpoint.loadOptimizer(optimizer, gpt);
+                Map<String, Parameter> named = gpt.namedParameters();
+                Map<String, NDArray> weights = new LinkedHashMap<>();
+                named.forEach((name, parameter) -> weights.put(name, parameter.getArray()));
+                weights.putIfAbsent(HEAD, weights.get(TOKEN_EMBEDDING)); // tied: the head is the token embedding
+                Safetensors.write(temporary.resolve(MODEL), weights);
+
+                OptimizerState.write(temporary.resolve(OPTIMIZER), gpt, optimizer);
+                JsonObject config = architecture(gpt.config());
+                JsonObject training = new JsonObject();
+                training.addProperty("iter", checkpoint.iter());
+                training.addProperty("best_val_loss", checkpoint.bestValLoss());
+                training.addProperty("optimizer_step", optimizer.stepCount());
+                training.add("config", checkpoint.config().toJson());
+                training.addProperty("documents", checkpoint.documents());
+                config.add("training", training);
+                writeJson(temporary.resolve(CONFIG), config);
+                if (checkpoint.tokenizer() instanceof Vocabulary vocabulary) {
+                    writeJson(temporary.resolve(VOCAB), vocabulary.tokens());
+                } else {
+                    TiktokenFiles.save((BytePairTokenizer) checkpoint.tokenizer(), temporary);
+                }
+            });
+        }
+    }
+
+    /** What fills a new folder's temporary copy. */
+    interface Contents {
+        void write(Path temporary) throws IOException;
+    }
+
+    /**
+     * Fills a temporary folder beside {@code out}, then moves it to {@code out}, which must not
+     * exist or be empty: the folder appears complete or not at all.
+     */
+    static void writeFolder(Path out, String prefix, Contents contents) {
         if (Files.exists(out) && !isEmptyFolder(out)) {
             throw new CheckpointException(out + " already exists and is not an empty folder: export into a new one");
         }
         Path temporary = null;
-        try (NDManager manager = NDManager.newBaseManager();
-                AdamW optimizer = new AdamW(checkpoint.config().beta1(), checkpoint.config().beta2(), checkpoint.config().weightDecay())) {
-            temporary = AtomicFiles.newTemporaryFolder(out.toAbsolutePath().getParent(), ".tmp-export-");
-            Gpt gpt = checkpoint.loadModel(manager);
-            checkpoint.loadOptimizer(optimizer, gpt);
-            Map<String, Parameter> named = gpt.namedParameters();
-            Map<String, NDArray> weights = new LinkedHashMap<>();
-            named.forEach((name, parameter) -> weights.put(name, parameter.getArray()));
-            weights.putIfAbsent(HEAD, weights.get(TOKEN_EMBEDDING)); // tied: the head is the token embedding
-            Safetensors.write(temporary.resolve(MODEL), weights);
-
-            OptimizerState.write(temporary.resolve(OPTIMIZER), gpt, optimizer);
-            JsonObject config = architecture(gpt.config());
-            JsonObject training = new JsonObject();
-            training.addProperty("iter", checkpoint.iter());
-            training.addProperty("best_val_loss", checkpoint.bestValLoss());
-            training.addProperty("optimizer_step", optimizer.stepCount());
-            training.add("config", checkpoint.config().toJson());
-            training.addProperty("documents", checkpoint.documents());
-            config.add("training", training);
-            writeJson(temporary.resolve(CONFIG), config);
-            if (checkpoint.tokenizer() instanceof Vocabulary vocabulary) {
-                writeJson(temporary.resolve(VOCAB), vocabulary.tokens());
-            } else {
-                TiktokenFiles.save((BytePairTokenizer) checkpoint.tokenizer(), temporary);
-            }
+        try {
+            temporary = AtomicFiles.newTemporaryFolder(out.toAbsolutePath().getParent(), prefix);
+            contents.write(temporary);
             if (Files.exists(out)) {
                 Files.delete(out); // the empty folder the user named
             }
@@ -103,7 +120,7 @@ public record ExportFolder(
         }
     }
 
-    private static void writeJson(Path file, Object json) throws IOException {
+    static void writeJson(Path file, Object json) throws IOException {
         AtomicFiles.writeNew(file, out -> out.write((JSON.toJson(json) + "\n").getBytes(StandardCharsets.UTF_8)));
     }
 
@@ -123,6 +140,10 @@ public record ExportFolder(
      */
     public static ExportFolder open(Path dir) {
         JsonObject config = readJson(dir.resolve(CONFIG)).getAsJsonObject();
+        if (config.has("model_type") && !config.has("format")) {
+            throw new CheckpointException(dir + " is a Hugging Face folder (model_type " + config.get("model_type")
+                    + "): turn it into an export folder with jgpt import --from " + dir + " --out DIR");
+        }
         boolean bpe = TiktokenFiles.isIn(dir);
         Tokenizer vocabulary = bpe ? readTokenizer(dir) : readVocabulary(dir.resolve(VOCAB));
         Path vocabularyFile = dir.resolve(bpe ? TiktokenFiles.JSON_FILE : VOCAB);

@@ -24,7 +24,8 @@ public final class ModelJson {
             "dropout", "dropout",
             "positions", "positions",
             "tie_weights", "tie-weights",
-            "init", "init");
+            "init", "init",
+            "activation", "activation");
     private static final double LAYER_NORM_EPS = 1e-5;
 
     private ModelJson() {}
@@ -48,13 +49,14 @@ public final class ModelJson {
         config.addProperty("padding_idx", model.paddingIdx());
         config.addProperty("init", name(model.init()));
         config.addProperty("layer_norm_eps", LAYER_NORM_EPS);
-        config.addProperty("activation", "gelu");
+        config.addProperty("activation", model.activation().label());
         return config;
     }
 
     /**
      * The model {@code config} describes under nanoGPT's names; the fixed parts (bias,
-     * layer_norm_eps, activation), dropout and init are checked or defaulted when absent.
+     * layer_norm_eps) are checked, and dropout, init and activation (exact gelu, for files written
+     * before it was a choice) defaulted when absent.
      *
      * @throws IllegalArgumentException naming the first key jgpt cannot build
      */
@@ -65,8 +67,10 @@ public final class ModelJson {
         if (config.has("layer_norm_eps") && config.get("layer_norm_eps").getAsDouble() != LAYER_NORM_EPS) {
             throw new IllegalArgumentException("layer_norm_eps is " + config.get("layer_norm_eps") + "; jgpt's LayerNorm has 1e-5");
         }
-        if (config.has("activation") && !"gelu".equals(string(config.get("activation")))) {
-            throw new IllegalArgumentException("activation is " + config.get("activation") + "; jgpt's MLP has gelu (exact)");
+        GptConfig.Activation activation = config.has("activation") && !config.get("activation").isJsonNull()
+                ? GptConfig.Activation.of(string(config.get("activation"))) : GptConfig.Activation.GELU;
+        if (activation == null) {
+            throw new IllegalArgumentException("activation is " + config.get("activation") + ", not gelu (exact) or gelu_new (GPT-2's tanh form)");
         }
         GptConfig.Positions positions = parse(GptConfig.Positions.class, string(required(config, "positions")));
         if (positions == null) {
@@ -90,7 +94,8 @@ public final class ModelJson {
                 padding == null || padding.isJsonNull() ? null : padding.getAsInt(),
                 init,
                 config.has("rope_base") && !config.get("rope_base").isJsonNull()
-                        ? config.get("rope_base").getAsDouble() : GptConfig.DEFAULT_ROPE_BASE);
+                        ? config.get("rope_base").getAsDouble() : GptConfig.DEFAULT_ROPE_BASE,
+                activation);
     }
 
     /** {@code model}'s keys as a train config names them (its flags without dashes in front). */

@@ -34,6 +34,12 @@ import java.util.Map;
 public final class Safetensors {
 
     private static final long MAX_HEADER = 100L << 20; // the format's own limit is 100 MB
+    /** Bytes per element of each dtype the format names. */
+    private static final Map<String, Integer> DTYPE_BYTES = Map.ofEntries(
+            Map.entry("F64", 8), Map.entry("F32", 4), Map.entry("F16", 2), Map.entry("BF16", 2),
+            Map.entry("I64", 8), Map.entry("I32", 4), Map.entry("I16", 2), Map.entry("I8", 1),
+            Map.entry("U64", 8), Map.entry("U32", 4), Map.entry("U16", 2), Map.entry("U8", 1), Map.entry("BOOL", 1),
+            Map.entry("F8_E4M3", 1), Map.entry("F8_E5M2", 1));
 
     private Safetensors() {}
 
@@ -54,12 +60,32 @@ public final class Safetensors {
 
     /**
      * The shape of every tensor in {@code file}, by name, once the header is checked against the
-     * spec: a JSON object, F32 tensors whose offsets lie in the file, match their shapes and cover
-     * the data without gap or overlap, and nothing after the last tensor.
+     * spec ({@link #header}) and every tensor is F32.
      *
      * @throws CheckpointException naming the file and the first problem found
      */
     public static Map<String, Shape> checkHeader(Path file) {
+        Map<String, Shape> shapes = new LinkedHashMap<>();
+        header(file).forEach((name, tensor) -> {
+            if (!tensor.dtype().equals("F32")) {
+                throw new CheckpointException(file + ": tensor " + name + " is " + tensor.dtype() + "; jgpt reads F32 only (convert it with tensor.float())");
+            }
+            shapes.put(name, tensor.shape());
+        });
+        return shapes;
+    }
+
+    /** One tensor of a file: its dtype, shape, and where its bytes lie in the file (absolute offsets). */
+    public record Tensor(String dtype, Shape shape, long begin, long end) {}
+
+    /**
+     * The tensors of {@code file} by name, in its header's order, the header checked against the spec: a JSON object of tensors of a known
+     * dtype whose offsets lie in the file, match their shapes and cover the data without gap or
+     * overlap, and nothing after the last tensor.
+     *
+     * @throws CheckpointException naming the file and the first problem found
+     */
+    public static Map<String, Tensor> header(Path file) {
         long fileSize;
         JsonObject header;
         long headerLength;
@@ -84,8 +110,9 @@ public final class Safetensors {
         } catch (JsonParseException e) {
             throw damaged(file, "its header is not valid JSON");
         }
-        long dataSize = fileSize - 8 - headerLength;
-        Map<String, Shape> shapes = new LinkedHashMap<>();
+        long dataStart = 8 + headerLength;
+        long dataSize = fileSize - dataStart;
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
         List<long[]> ranges = new ArrayList<>();
         for (Map.Entry<String, JsonElement> entry : header.entrySet()) {
             if (entry.getKey().equals("__metadata__")) {
@@ -95,8 +122,9 @@ public final class Safetensors {
             try {
                 JsonObject tensor = entry.getValue().getAsJsonObject();
                 String dtype = tensor.get("dtype").getAsString();
-                if (!dtype.equals("F32")) {
-                    throw new CheckpointException(file + ": tensor " + name + " is " + dtype + "; jgpt reads F32 only (convert it with tensor.float())");
+                Integer width = DTYPE_BYTES.get(dtype);
+                if (width == null) {
+                    throw damaged(file, "tensor " + name + " has the unknown dtype " + dtype);
                 }
                 JsonArray dims = tensor.getAsJsonArray("shape");
                 long[] sizes = new long[dims.size()];
@@ -114,10 +142,10 @@ public final class Safetensors {
                 if (offsets.size() != 2 || begin < 0 || end < begin || end > dataSize) {
                     throw damaged(file, "tensor " + name + " lies at bytes [" + begin + ", " + end + ") of " + dataSize + " (is the file truncated?)");
                 }
-                if (end - begin != count * Float.BYTES) {
-                    throw damaged(file, "tensor " + name + " has " + (end - begin) + " bytes for shape " + new Shape(sizes));
+                if (end - begin != Math.multiplyExact(count, width)) {
+                    throw damaged(file, "tensor " + name + " has " + (end - begin) + " bytes for shape " + new Shape(sizes) + " of " + dtype);
                 }
-                shapes.put(name, new Shape(sizes));
+                tensors.put(name, new Tensor(dtype, new Shape(sizes), dataStart + begin, dataStart + end));
                 ranges.add(new long[] {begin, end});
             } catch (IllegalStateException | NullPointerException | UnsupportedOperationException
                     | IndexOutOfBoundsException | ClassCastException | NumberFormatException | ArithmeticException e) {
@@ -135,7 +163,7 @@ public final class Safetensors {
         if (covered != dataSize) {
             throw damaged(file, "it has " + (dataSize - covered) + " bytes after its last tensor");
         }
-        return shapes;
+        return tensors;
     }
 
     /** Every tensor of a file {@link #checkHeader} accepted, by name, in {@code manager}. */

@@ -347,7 +347,7 @@ class JgptCliTest {
         assertEquals(0, resumed.exitCode(), resumed.err());
 
         Run info = jgpt("info", "--checkpoint", run.toString());
-        assertTrue(info.out().contains("block 16, rope (base 500) positions:"), info.out());
+        assertTrue(info.out().contains("block 16, rope (base 500) positions, exact GELU:"), info.out());
         Path export = dir.resolve("rope-export");
         assertEquals(0, jgpt("export", "--checkpoint", run.toString(), "--out", export.toString()).exitCode());
         String config = Files.readString(export.resolve("config.json"));

@@ -43,7 +43,7 @@ public class ExportFolderTest {
         return new TrainConfig(
                 null, null, outDir.toString(), 2, 2, 8, 8, 4, 0f, nanoGpt ? "learned" : "sinusoidal", nanoGpt, nanoGpt, "gpt2", null,
                 3e-3f, 3e-4f, 1, 3, 0.1f, 0.9f, 0.99f, 1.0f, 1, 0, 2, 1, 3, 1337, "cpu", 3, TrainConfig.DEFAULT_MAX_NONFINITE_STEPS,
-                GptConfig.DEFAULT_ROPE_BASE);
+                GptConfig.DEFAULT_ROPE_BASE, "gelu");
     }
 
     private Path trainAndExport(boolean nanoGpt) {
