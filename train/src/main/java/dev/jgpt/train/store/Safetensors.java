@@ -1,8 +1,10 @@
 package dev.jgpt.train.store;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -15,10 +17,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +38,7 @@ import java.util.Map;
 public final class Safetensors {
 
     private static final long MAX_HEADER = 100L << 20; // the format's own limit is 100 MB
+    private static final NDIndex EVERYTHING = new NDIndex("...");
 
     private Safetensors() {}
 
@@ -149,6 +154,87 @@ public final class Safetensors {
             throw new CheckpointException("cannot read the tensors in " + file + ": " + e.getMessage(), e);
         }
         return tensors;
+    }
+
+    /**
+     * Reads the tensors of a file {@link #checkHeader} accepted into {@code targets}, F32 arrays of
+     * their shapes, by name, in place: each tensor's bytes go straight from the file into the
+     * array's memory, so that loading a model holds no second copy of its weights.
+     */
+    public static void readInto(Path file, Map<String, NDArray> targets) {
+        try (FileChannel channel = FileChannel.open(file)) {
+            Map<String, Long> offsets = dataOffsets(file);
+            for (Map.Entry<String, NDArray> target : targets.entrySet()) {
+                NDArray array = target.getValue();
+                if (array.getDevice().isGpu()) { // no host memory to read into: through a CPU copy
+                    try (NDManager scope = NDManager.newBaseManager(Device.cpu())) {
+                        NDArray host = scope.zeros(array.getShape());
+                        readTensor(channel, offsets.get(target.getKey()), host.toByteBuffer(true));
+                        array.set(EVERYTHING, host.toDevice(array.getDevice(), false));
+                    }
+                } else {
+                    readTensor(channel, offsets.get(target.getKey()), array.toByteBuffer(true));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new CheckpointException("cannot read the tensors in " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether tensor {@code name} of a file {@link #checkHeader} accepted holds the same bytes as {@code array} (CPU). */
+    public static boolean sameBytes(Path file, String name, NDArray array) {
+        ByteBuffer expected = array.toByteBuffer(true);
+        ByteBuffer chunk = ByteBuffer.allocate(1 << 20);
+        try (FileChannel channel = FileChannel.open(file)) {
+            long position = dataOffsets(file).get(name);
+            while (expected.hasRemaining()) {
+                chunk.clear().limit(Math.min(chunk.capacity(), expected.remaining()));
+                readFully(channel, position, chunk);
+                position += chunk.limit();
+                ByteBuffer part = expected.slice().limit(chunk.limit());
+                if (!chunk.flip().equals(part)) {
+                    return false;
+                }
+                expected.position(expected.position() + chunk.limit());
+            }
+            return true;
+        } catch (IOException e) {
+            throw new CheckpointException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Where each tensor's bytes start in a file {@link #checkHeader} accepted, by name. */
+    private static Map<String, Long> dataOffsets(Path file) throws IOException {
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
+            long headerLength = ByteBuffer.wrap(in.readNBytes(8)).order(ByteOrder.LITTLE_ENDIAN).getLong();
+            JsonObject header = JsonParser.parseString(new String(in.readNBytes((int) headerLength), StandardCharsets.UTF_8))
+                    .getAsJsonObject();
+            Map<String, Long> offsets = new HashMap<>();
+            for (Map.Entry<String, JsonElement> entry : header.entrySet()) {
+                if (!entry.getKey().equals("__metadata__")) {
+                    long begin = entry.getValue().getAsJsonObject().getAsJsonArray("data_offsets").get(0).getAsLong();
+                    offsets.put(entry.getKey(), 8 + headerLength + begin);
+                }
+            }
+            return offsets;
+        }
+    }
+
+    private static void readTensor(FileChannel channel, long position, ByteBuffer target) throws IOException {
+        if (target.order() != ByteOrder.LITTLE_ENDIAN) {
+            throw new IOException("this machine stores floats big-endian, and the file little-endian");
+        }
+        readFully(channel, position, target);
+    }
+
+    private static void readFully(FileChannel channel, long position, ByteBuffer target) throws IOException {
+        while (target.hasRemaining()) {
+            int read = channel.read(target, position);
+            if (read < 0) {
+                throw new IOException("it ends inside a tensor");
+            }
+            position += read;
+        }
     }
 
     private static CheckpointException damaged(Path file, String why) {
