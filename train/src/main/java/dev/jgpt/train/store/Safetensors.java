@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -17,19 +18,22 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * F32 tensors by name in the safetensors format, through DJL's own encoder and decoder ({@code
- * NDList.encode(out, SAFETENSORS)}, {@code NDList.decode}). The format: an unsigned 64-bit
+ * F32 tensors by name in the safetensors format, written and read in place ({@link #write},
+ * {@link #readInto}) or decoded into new arrays by DJL ({@link #read}). The format: an unsigned 64-bit
  * little-endian header length N, N bytes of JSON ({@code {"name": {"dtype": "F32", "shape": [..],
  * "data_offsets": [begin, end]}, "__metadata__": {..}}}), then the data, little-endian, each
  * tensor at its offsets from the end of the header. DJL checks none of it beyond the JSON, so
@@ -42,19 +46,49 @@ public final class Safetensors {
 
     private Safetensors() {}
 
-    /** Writes {@code tensors} (F32), under their names, to {@code file}. */
+    /**
+     * Writes {@code tensors} (F32), under their names, in their order, to {@code file}: the header,
+     * then each array's bytes straight from its memory, so that saving holds no copy of them.
+     */
     public static void write(Path file, Map<String, NDArray> tensors) throws IOException {
-        NDList list = new NDList();
+        JsonObject header = new JsonObject();
+        long offset = 0;
         for (Map.Entry<String, NDArray> tensor : tensors.entrySet()) {
-            NDArray copy = tensor.getValue().duplicate(); // names belong to arrays: name a copy, not the parameter
-            copy.setName(tensor.getKey());
-            list.add(copy);
+            NDArray array = tensor.getValue();
+            if (array.getDataType() != DataType.FLOAT32) {
+                throw new IllegalArgumentException(tensor.getKey() + " is " + array.getDataType() + "; safetensors files here hold F32");
+            }
+            JsonObject entry = new JsonObject();
+            entry.addProperty("dtype", "F32");
+            JsonArray shape = new JsonArray();
+            for (long size : array.getShape().getShape()) {
+                shape.add(size);
+            }
+            entry.add("shape", shape);
+            JsonArray offsets = new JsonArray();
+            offsets.add(offset);
+            offset += array.size() * Float.BYTES;
+            offsets.add(offset);
+            entry.add("data_offsets", offsets);
+            header.add(tensor.getKey(), entry);
         }
-        try {
-            AtomicFiles.writeNew(file, out -> list.encode(out, NDList.Encoding.SAFETENSORS));
-        } finally {
-            list.close();
-        }
+        byte[] json = header.toString().getBytes(StandardCharsets.UTF_8);
+        byte[] padded = Arrays.copyOf(json, (json.length + 7) / 8 * 8); // the data starts 8-byte aligned
+        Arrays.fill(padded, json.length, padded.length, (byte) ' ');
+        AtomicFiles.writeNew(file, out -> {
+            out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded.length).array());
+            out.write(padded);
+            WritableByteChannel channel = Channels.newChannel(out);
+            for (NDArray array : tensors.values()) {
+                ByteBuffer bytes = array.toByteBuffer(true); // the array's own memory on a CPU, else a copy
+                if (bytes.order() != ByteOrder.LITTLE_ENDIAN) {
+                    throw new IOException("this machine stores floats big-endian, and safetensors little-endian");
+                }
+                while (bytes.hasRemaining()) {
+                    channel.write(bytes);
+                }
+            }
+        });
     }
 
     /**
