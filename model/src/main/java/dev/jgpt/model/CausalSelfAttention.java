@@ -89,6 +89,7 @@ final class CausalSelfAttention extends AbstractBlock {
             weights = attnDropout.forward(parameterStore, new NDList(weights), training).singletonOrThrow();
         }
         NDArray y = weights.matMul(v); // (B, nh, T, hs)
+        weights.close(); // as the scores (see weights): where backward needs them, autograd holds its own reference
         y = (time == 1 ? y : y.transpose(0, 2, 1, 3)).reshape(batch, time, channels);
         NDList projected = proj.forward(parameterStore, new NDList(y), training);
         return training && dropsOut
