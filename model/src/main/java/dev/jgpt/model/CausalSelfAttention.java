@@ -89,6 +89,7 @@ final class CausalSelfAttention extends AbstractBlock {
             weights = attnDropout.forward(parameterStore, new NDList(weights), training).singletonOrThrow();
         }
         NDArray y = weights.matMul(v); // (B, nh, T, hs)
+        weights.close(); // as the scores (see weights): where backward needs them, autograd holds its own reference
         y = (time == 1 ? y : y.transpose(0, 2, 1, 3)).reshape(batch, time, channels);
         NDList projected = proj.forward(parameterStore, new NDList(y), training);
         return training && dropsOut
@@ -144,9 +145,15 @@ final class CausalSelfAttention extends AbstractBlock {
         // In place: backward needs neither the product nor the scaled scores, only softmax's output.
         NDArray scores = q.matMul(kT).muli(scale);
         if (time > 1) {
-            scores.addi(causalMask(q.getManager(), (int) time, past));
+            try (NDArray mask = causalMask(q.getManager(), (int) time, past)) {
+                scores.addi(mask);
+            }
         }
-        return scores.softmax(-1);
+        NDArray weights = scores.softmax(-1);
+        // Softmax's backward needs only its output: the scores (n_head x T x T floats, 50 MB per
+        // layer at GPT-2's 1,024 positions) are freed now rather than when the step's arrays are.
+        scores.close();
+        return weights;
     }
 
     /**

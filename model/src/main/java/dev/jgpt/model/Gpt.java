@@ -187,7 +187,9 @@ public class Gpt extends AbstractBlock {
     /** {@inheritDoc} */
     @Override
     public void loadParameters(NDManager manager, DataInputStream is) throws IOException, MalformedModelException {
+        List<NDArray> replaced = getParameters().values().stream().map(Parameter::getArray).toList();
         super.loadParameters(manager, is);
+        replaced.forEach(NDArray::close); // Parameter.load leaves them open: a second copy of the weights
         // Parameter.load replaces each array without autograd state: attach it again, frozen ones aside.
         for (Parameter parameter : getParameters().values()) {
             if (parameter.requiresGradient()) {

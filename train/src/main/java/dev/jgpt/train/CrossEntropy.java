@@ -25,8 +25,11 @@ final class CrossEntropy {
     /** The loss of {@code gpt} on {@code batch}, in training mode (dropout on) or eval mode; its arrays live in {@code scope}. */
     static NDArray of(Gpt gpt, ParameterStore parameterStore, NDManager scope, Batch batch, boolean training) {
         Shape shape = new Shape(batch.batchSize(), batch.blockSize());
-        NDArray logits = gpt.logits(parameterStore, scope.create(batch.inputs(), shape), training);
-        return loss(logits, scope.create(batch.targets(), shape), batch.countedTargets(), gpt.config().paddingIdx());
+        try (NDArray logits = gpt.logits(parameterStore, scope.create(batch.inputs(), shape), training)) {
+            // The loss keeps their log-softmax for backward: the logits themselves (206 MB for one
+            // window of GPT-2) need not wait for the step's end.
+            return loss(logits, scope.create(batch.targets(), shape), batch.countedTargets(), gpt.config().paddingIdx());
+        }
     }
 
     /**
@@ -36,15 +39,19 @@ final class CrossEntropy {
     static NDArray loss(NDArray logits, NDArray targets, int countedTargets, Integer paddingId) {
         long vocab = logits.getShape().get(2);
         NDArray flatTargets = targets.reshape(-1, 1); // (N, 1)
+        NDArray logProbs;
+        try (NDArray flatLogits = logits.reshape(-1, vocab)) { // a view: closed, it holds the logits no longer
+            logProbs = flatLogits.logSoftmax(1);
+        }
         if (countedTargets == flatTargets.size()) {
-            NDArray picked = logits.reshape(-1, vocab).logSoftmax(1).gather(flatTargets, 1); // (N, 1)
+            NDArray picked = logProbs.gather(flatTargets, 1); // (N, 1)
             return picked.sum().div(Scalars.of(picked, -Math.max(countedTargets, 1)));
         }
         NDArray counts = flatTargets.gte(0);
         if (paddingId != null) {
             counts = counts.logicalAnd(flatTargets.neq(paddingId));
         }
-        NDArray picked = logits.reshape(-1, vocab).logSoftmax(1).gather(flatTargets.maximum(0), 1); // (N, 1)
+        NDArray picked = logProbs.gather(flatTargets.maximum(0), 1); // (N, 1)
         picked = picked.mul(counts.toType(DataType.FLOAT32, false));
         return picked.sum().div(Scalars.of(picked, -Math.max(countedTargets, 1)));
     }

@@ -26,6 +26,13 @@ public final class Evaluation {
     public static final long DEFAULT_MAX_TARGETS = 1_000_000;
 
     /**
+     * The most logits one forward pass computes (256 MiB of floats): a window of GPT-2's 1,024
+     * tokens over its 50,257 ids holds 51M, so 32 of them would need 6.6 GB, with as much again
+     * for the loss.
+     */
+    static final long MAX_LOGITS_PER_PASS = 64L << 20;
+
+    /**
      * Mean loss per token, its perplexity, how many targets it counted and how many the splits hold.
      *
      * @param targets the targets scored
@@ -55,7 +62,8 @@ public final class Evaluation {
     private Evaluation() {}
 
     /**
-     * Scores {@code splits} of {@code corpus}, {@code batchSize} windows per forward pass.
+     * Scores {@code splits} of {@code corpus}, {@code batchSize} windows per forward pass, fewer
+     * where their logits would pass {@link #MAX_LOGITS_PER_PASS} (at least one).
      *
      * @param maxTargets the most targets to score over all the splits, shared in proportion to their
      *     sizes; 0 for all of them
@@ -66,6 +74,7 @@ public final class Evaluation {
             throw new IllegalArgumentException("--eval-tokens must be >= 0 (0: all), got " + maxTargets);
         }
         int blockSize = gpt.config().blockSize();
+        int windowsPerPass = windowsPerPass(batchSize, blockSize, gpt.config().vocabSize());
         ParameterStore parameterStore = new ParameterStore(manager, false);
         long total = splits.stream().mapToLong(corpus::tokenCount).sum();
         double lossSum = 0;
@@ -78,10 +87,10 @@ public final class Evaluation {
                         : Math.max(1, (long) ((double) maxTargets * corpus.tokenCount(split) / Math.max(1, total)));
                 EvaluationWindows windows = corpus.evaluationWindows(split, blockSize, share);
                 splitTargets += windows.splitTargets();
-                List<Window> rows = new ArrayList<>(batchSize);
+                List<Window> rows = new ArrayList<>(windowsPerPass);
                 while (windows.hasNext()) {
                     rows.add(windows.next());
-                    if (rows.size() == batchSize || !windows.hasNext()) {
+                    if (rows.size() == windowsPerPass || !windows.hasNext()) {
                         Batch batch = corpus.batch(split, rows, blockSize);
                         rows.clear();
                         if (batch.countedTargets() == 0) {
@@ -101,6 +110,11 @@ public final class Evaluation {
             throw new IllegalArgumentException("nothing to evaluate: the text has fewer than 2 tokens");
         }
         return new Result(lossSum / counted, counted, splitTargets, bytes);
+    }
+
+    /** {@code batchSize}, or fewer windows where their logits would pass {@link #MAX_LOGITS_PER_PASS}; at least one. */
+    static int windowsPerPass(int batchSize, int blockSize, int vocabSize) {
+        return (int) Math.max(1, Math.min(batchSize, MAX_LOGITS_PER_PASS / ((long) blockSize * vocabSize)));
     }
 
     /** The UTF-8 bytes of the text of the targets that count (not padding, not ignored). */

@@ -38,7 +38,7 @@ final class EvalCommand implements Callable<Integer> {
 
     @Mixin PreparedDirOption prepared;
 
-    @Option(names = "--batch-size", description = "Windows per forward pass (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", description = "Windows per forward pass, fewer where their logits would pass 256 MiB (default: ${DEFAULT-VALUE}).")
     int batchSize = 32;
 
     @Option(names = "--json", description = "Print one JSON object (loss, perplexity, tokens, bytes, bits_per_byte, checkpoint, iter, data) instead of a sentence.")

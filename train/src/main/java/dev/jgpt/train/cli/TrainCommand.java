@@ -82,7 +82,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainConfig fresh = requested;
         if (!resume) {
             // Bad data fails before the run folder is made.
-            fresh = weights == null ? requested : withArchitectureOf(weights, requested);
+            fresh = weights == null ? requested : withArchitectureOf(weights, requested, spec, "--init-from");
             if (weights != null) {
                 options.tokenizer.checkAgainst(weights.tokenizer(), weights.dir());
             }
@@ -166,16 +166,16 @@ final class TrainCommand implements Callable<Integer> {
 
     /**
      * The requested config with the architecture of {@code weights}; an architecture flag typed now
-     * must agree with it.
+     * (on {@code command}'s line, where {@code flag} named the weights) must agree with it.
      */
-    private TrainConfig withArchitectureOf(SavedModel weights, TrainConfig requested) {
+    static TrainConfig withArchitectureOf(SavedModel weights, TrainConfig requested, CommandLine.Model.CommandSpec command, String flag) {
         JsonObject architecture = ModelJson.toFlags(weights.modelConfig());
         JsonObject merged = requested.toJson();
-        CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+        CommandLine.ParseResult parsed = command.commandLine().getParseResult();
         for (String key : ARCHITECTURE) {
             if (parsed.hasMatchedOption("--" + key) && !merged.get(key).equals(architecture.get(key))) {
                 throw new IllegalArgumentException("--" + key + " " + merged.get(key) + " does not match " + weights.dir() + "'s "
-                        + architecture.get(key) + ": --init-from keeps the architecture of the model it starts from");
+                        + architecture.get(key) + ": " + flag + " keeps the architecture of the model it names");
             }
             merged.add(key, architecture.get(key));
         }

@@ -147,11 +147,7 @@ public final class Sampler {
     /** Draws one id from the logits after temperature, top-k and top-p; a logit of -inf is never drawn. */
     static int draw(float[] logits, float temperature, int topK, float topP, Random random) {
         int vocab = logits.length;
-        Integer[] order = new Integer[vocab];
-        for (int i = 0; i < vocab; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(order, (a, b) -> Float.compare(logits[b], logits[a])); // most likely first
+        int[] order = mostLikelyFirst(logits);
         int kept = topK > 0 ? Math.min(topK, vocab) : vocab;
 
         double max = logits[order[0]] / temperature;
@@ -181,5 +177,25 @@ public final class Sampler {
             }
         }
         return order[kept - 1];
+    }
+
+    /**
+     * The ids by logit, largest first, equal logits in id order (Float.compare's order, as a
+     * stable sort gives it). Each id goes into a long under its logit's bits, so that one sort of
+     * primitives does what sorting boxed ids with a comparator did at 30% of a 124M model's token.
+     */
+    static int[] mostLikelyFirst(float[] logits) {
+        long[] keys = new long[logits.length];
+        for (int id = 0; id < logits.length; id++) {
+            int bits = Float.floatToIntBits(logits[id]);
+            int ascending = bits ^ ((bits >> 31) & 0x7fffffff); // as an int, ordered as Float.compare orders the floats
+            keys[id] = ((long) ~ascending << 32) | id; // ~: largest logit first
+        }
+        Arrays.sort(keys);
+        int[] order = new int[keys.length];
+        for (int rank = 0; rank < keys.length; rank++) {
+            order[rank] = (int) keys[rank]; // the low 32 bits: the id
+        }
+        return order;
     }
 }

@@ -1,8 +1,8 @@
 package dev.jgpt.train.store;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import com.google.gson.Gson;
@@ -53,7 +53,6 @@ public record ExportFolder(
     static final String HEAD = "lm_head.weight";
     static final String TOKEN_EMBEDDING = "transformer.wte.weight";
     private static final String FORMAT = "jgpt-export-1";
-    private static final NDIndex EVERYTHING = new NDIndex("...");
     private static final Gson JSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create();
 
     /**
@@ -252,16 +251,13 @@ public record ExportFolder(
                 throw new CheckpointException(file + ": tensor " + entry.getKey() + " has shape " + shape + " but " + CONFIG + " needs " + expected);
             }
         }
-        try (NDManager scope = manager.newSubManager()) {
-            Map<String, NDArray> tensors = Safetensors.read(file, scope);
-            NDArray head = tensors.get(HEAD);
-            if (modelConfig.tieWeights() && head != null && !head.contentEquals(tensors.get(TOKEN_EMBEDDING))) {
-                throw new CheckpointException(file + ": " + HEAD + " differs from " + TOKEN_EMBEDDING + " but " + CONFIG + " says tie_weights");
-            }
-            for (Map.Entry<String, Parameter> entry : named.entrySet()) {
-                NDArray weight = entry.getValue().getArray();
-                weight.set(EVERYTHING, tensors.get(entry.getKey()).toDevice(weight.getDevice(), false)); // in place: the parameter keeps its gradient
-            }
+        Map<String, NDArray> targets = new LinkedHashMap<>();
+        named.forEach((name, parameter) -> targets.put(name, parameter.getArray())); // in place: each parameter keeps its gradient
+        Safetensors.readInto(file, targets);
+        NDArray tokenEmbedding = targets.get(TOKEN_EMBEDDING);
+        if (modelConfig.tieWeights() && shapes.containsKey(HEAD)
+                && !Safetensors.sameBytes(file, HEAD, tokenEmbedding.toDevice(Device.cpu(), false))) {
+            throw new CheckpointException(file + ": " + HEAD + " differs from " + TOKEN_EMBEDDING + " but " + CONFIG + " says tie_weights");
         }
     }
 

@@ -1,8 +1,11 @@
 package dev.jgpt.train.store;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -15,17 +18,22 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * F32 tensors by name in the safetensors format, through DJL's own encoder and decoder ({@code
- * NDList.encode(out, SAFETENSORS)}, {@code NDList.decode}). The format: an unsigned 64-bit
+ * F32 tensors by name in the safetensors format, written and read in place ({@link #write},
+ * {@link #readInto}) or decoded into new arrays by DJL ({@link #read}). The format: an unsigned 64-bit
  * little-endian header length N, N bytes of JSON ({@code {"name": {"dtype": "F32", "shape": [..],
  * "data_offsets": [begin, end]}, "__metadata__": {..}}}), then the data, little-endian, each
  * tensor at its offsets from the end of the header. DJL checks none of it beyond the JSON, so
@@ -40,22 +48,53 @@ public final class Safetensors {
             Map.entry("I64", 8), Map.entry("I32", 4), Map.entry("I16", 2), Map.entry("I8", 1),
             Map.entry("U64", 8), Map.entry("U32", 4), Map.entry("U16", 2), Map.entry("U8", 1), Map.entry("BOOL", 1),
             Map.entry("F8_E4M3", 1), Map.entry("F8_E5M2", 1));
+    private static final NDIndex EVERYTHING = new NDIndex("...");
 
     private Safetensors() {}
 
-    /** Writes {@code tensors} (F32), under their names, to {@code file}. */
+    /**
+     * Writes {@code tensors} (F32), under their names, in their order, to {@code file}: the header,
+     * then each array's bytes straight from its memory, so that saving holds no copy of them.
+     */
     public static void write(Path file, Map<String, NDArray> tensors) throws IOException {
-        NDList list = new NDList();
+        JsonObject header = new JsonObject();
+        long offset = 0;
         for (Map.Entry<String, NDArray> tensor : tensors.entrySet()) {
-            NDArray copy = tensor.getValue().duplicate(); // names belong to arrays: name a copy, not the parameter
-            copy.setName(tensor.getKey());
-            list.add(copy);
+            NDArray array = tensor.getValue();
+            if (array.getDataType() != DataType.FLOAT32) {
+                throw new IllegalArgumentException(tensor.getKey() + " is " + array.getDataType() + "; safetensors files here hold F32");
+            }
+            JsonObject entry = new JsonObject();
+            entry.addProperty("dtype", "F32");
+            JsonArray shape = new JsonArray();
+            for (long size : array.getShape().getShape()) {
+                shape.add(size);
+            }
+            entry.add("shape", shape);
+            JsonArray offsets = new JsonArray();
+            offsets.add(offset);
+            offset += array.size() * Float.BYTES;
+            offsets.add(offset);
+            entry.add("data_offsets", offsets);
+            header.add(tensor.getKey(), entry);
         }
-        try {
-            AtomicFiles.writeNew(file, out -> list.encode(out, NDList.Encoding.SAFETENSORS));
-        } finally {
-            list.close();
-        }
+        byte[] json = header.toString().getBytes(StandardCharsets.UTF_8);
+        byte[] padded = Arrays.copyOf(json, (json.length + 7) / 8 * 8); // the data starts 8-byte aligned
+        Arrays.fill(padded, json.length, padded.length, (byte) ' ');
+        AtomicFiles.writeNew(file, out -> {
+            out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded.length).array());
+            out.write(padded);
+            WritableByteChannel channel = Channels.newChannel(out);
+            for (NDArray array : tensors.values()) {
+                ByteBuffer bytes = array.toByteBuffer(true); // the array's own memory on a CPU, else a copy
+                if (bytes.order() != ByteOrder.LITTLE_ENDIAN) {
+                    throw new IOException("this machine stores floats big-endian, and safetensors little-endian");
+                }
+                while (bytes.hasRemaining()) {
+                    channel.write(bytes);
+                }
+            }
+        });
     }
 
     /**
@@ -177,6 +216,87 @@ public final class Safetensors {
             throw new CheckpointException("cannot read the tensors in " + file + ": " + e.getMessage(), e);
         }
         return tensors;
+    }
+
+    /**
+     * Reads the tensors of a file {@link #checkHeader} accepted into {@code targets}, F32 arrays of
+     * their shapes, by name, in place: each tensor's bytes go straight from the file into the
+     * array's memory, so that loading a model holds no second copy of its weights.
+     */
+    public static void readInto(Path file, Map<String, NDArray> targets) {
+        try (FileChannel channel = FileChannel.open(file)) {
+            Map<String, Long> offsets = dataOffsets(file);
+            for (Map.Entry<String, NDArray> target : targets.entrySet()) {
+                NDArray array = target.getValue();
+                if (array.getDevice().isGpu()) { // no host memory to read into: through a CPU copy
+                    try (NDManager scope = NDManager.newBaseManager(Device.cpu())) {
+                        NDArray host = scope.zeros(array.getShape());
+                        readTensor(channel, offsets.get(target.getKey()), host.toByteBuffer(true));
+                        array.set(EVERYTHING, host.toDevice(array.getDevice(), false));
+                    }
+                } else {
+                    readTensor(channel, offsets.get(target.getKey()), array.toByteBuffer(true));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new CheckpointException("cannot read the tensors in " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether tensor {@code name} of a file {@link #checkHeader} accepted holds the same bytes as {@code array} (CPU). */
+    public static boolean sameBytes(Path file, String name, NDArray array) {
+        ByteBuffer expected = array.toByteBuffer(true);
+        ByteBuffer chunk = ByteBuffer.allocate(1 << 20);
+        try (FileChannel channel = FileChannel.open(file)) {
+            long position = dataOffsets(file).get(name);
+            while (expected.hasRemaining()) {
+                chunk.clear().limit(Math.min(chunk.capacity(), expected.remaining()));
+                readFully(channel, position, chunk);
+                position += chunk.limit();
+                ByteBuffer part = expected.slice().limit(chunk.limit());
+                if (!chunk.flip().equals(part)) {
+                    return false;
+                }
+                expected.position(expected.position() + chunk.limit());
+            }
+            return true;
+        } catch (IOException e) {
+            throw new CheckpointException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Where each tensor's bytes start in a file {@link #checkHeader} accepted, by name. */
+    private static Map<String, Long> dataOffsets(Path file) throws IOException {
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
+            long headerLength = ByteBuffer.wrap(in.readNBytes(8)).order(ByteOrder.LITTLE_ENDIAN).getLong();
+            JsonObject header = JsonParser.parseString(new String(in.readNBytes((int) headerLength), StandardCharsets.UTF_8))
+                    .getAsJsonObject();
+            Map<String, Long> offsets = new HashMap<>();
+            for (Map.Entry<String, JsonElement> entry : header.entrySet()) {
+                if (!entry.getKey().equals("__metadata__")) {
+                    long begin = entry.getValue().getAsJsonObject().getAsJsonArray("data_offsets").get(0).getAsLong();
+                    offsets.put(entry.getKey(), 8 + headerLength + begin);
+                }
+            }
+            return offsets;
+        }
+    }
+
+    private static void readTensor(FileChannel channel, long position, ByteBuffer target) throws IOException {
+        if (target.order() != ByteOrder.LITTLE_ENDIAN) {
+            throw new IOException("this machine stores floats big-endian, and the file little-endian");
+        }
+        readFully(channel, position, target);
+    }
+
+    private static void readFully(FileChannel channel, long position, ByteBuffer target) throws IOException {
+        while (target.hasRemaining()) {
+            int read = channel.read(target, position);
+            if (read < 0) {
+                throw new IOException("it ends inside a tensor");
+            }
+            position += read;
+        }
     }
 
     private static CheckpointException damaged(Path file, String why) {

@@ -315,6 +315,25 @@ class NewUserTest {
         assertTrue(bench.out().indexOf("sampling ") < bench.out().indexOf("training "), "printed in the order it runs: " + bench.out());
     }
 
+    /** bench --checkpoint times the saved model at its own shape; --iters 0 times its sampling alone. */
+    @Test
+    void benchTimesASavedModel() {
+        String shape = "n_layer 1, n_head 2, n_embd 16, block_size 16"; // the run's, not bench's defaults
+        Run sampling = jgpt("bench", "--checkpoint", textRun.toString(), "--iters", "0", "--sample-tokens", "5");
+        assertEquals(0, sampling.exitCode(), sampling.err());
+        assertTrue(sampling.out().contains(shape) && sampling.out().contains("from " + textRun), sampling.out());
+        assertTrue(sampling.out().contains("sampling ") && !sampling.out().contains("training "), sampling.out());
+
+        Run both = jgpt("bench", "--checkpoint", textRun.toString(), "--data", text.toString(), "--iters", "1", "--warmup", "0",
+                "--sample-tokens", "5");
+        assertEquals(0, both.exitCode(), both.err());
+        assertTrue(both.out().contains(shape) && both.out().contains("training "), both.out());
+
+        assertOneLineError(jgpt("bench", "--checkpoint", textRun.toString(), "--n-layer", "2", "--iters", "0"), 1,
+                "--n-layer 2 does not match", "--checkpoint keeps the architecture");
+        assertOneLineError(jgpt("bench", "--iters", "0", "--sample-tokens", "0"), 1, "leaves nothing to time");
+    }
+
     /** Item 10: checkpoint folders get the mode any new folder gets (the umask's), not 0700. */
     @Test
     void checkpointFoldersHaveTheUsualMode() throws IOException {

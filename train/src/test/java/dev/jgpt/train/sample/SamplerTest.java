@@ -133,4 +133,21 @@ class SamplerTest {
         assertTrue(cold[1] > 0.7 * 20_000, "cold draws mostly the top token: " + cold[1]);
         assertTrue(hot[3] > 0.1 * 20_000, "hot draws the unlikely token too: " + hot[3]);
     }
+
+    /** The primitive sort orders ids as a stable sort of boxed ids by Float.compare, largest first, does. */
+    @Test
+    void mostLikelyFirstIsTheStableSortByLogit() {
+        Random random = new Random(7);
+        float[] special = {Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, Float.NaN, -0.0f, 0.0f, Float.MIN_VALUE, -Float.MIN_VALUE};
+        float[] logits = new float[5_000];
+        for (int i = 0; i < logits.length; i++) {
+            logits[i] = i % 10 == 0 ? special[random.nextInt(special.length)] : Math.round(random.nextGaussian() * 20) / 4f; // many ties
+        }
+        Integer[] expected = new Integer[logits.length];
+        for (int i = 0; i < logits.length; i++) {
+            expected[i] = i;
+        }
+        Arrays.sort(expected, (a, b) -> Float.compare(logits[b], logits[a]));
+        assertArrayEquals(Arrays.stream(expected).mapToInt(Integer::intValue).toArray(), Sampler.mostLikelyFirst(logits));
+    }
 }
