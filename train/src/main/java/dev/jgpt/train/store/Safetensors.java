@@ -57,33 +57,17 @@ public final class Safetensors {
      * then each array's bytes straight from its memory, so that saving holds no copy of them.
      */
     public static void write(Path file, Map<String, NDArray> tensors) throws IOException {
-        JsonObject header = new JsonObject();
-        long offset = 0;
+        Map<String, Shape> shapes = new LinkedHashMap<>();
         for (Map.Entry<String, NDArray> tensor : tensors.entrySet()) {
             NDArray array = tensor.getValue();
             if (array.getDataType() != DataType.FLOAT32) {
                 throw new IllegalArgumentException(tensor.getKey() + " is " + array.getDataType() + "; safetensors files here hold F32");
             }
-            JsonObject entry = new JsonObject();
-            entry.addProperty("dtype", "F32");
-            JsonArray shape = new JsonArray();
-            for (long size : array.getShape().getShape()) {
-                shape.add(size);
-            }
-            entry.add("shape", shape);
-            JsonArray offsets = new JsonArray();
-            offsets.add(offset);
-            offset += array.size() * Float.BYTES;
-            offsets.add(offset);
-            entry.add("data_offsets", offsets);
-            header.add(tensor.getKey(), entry);
+            shapes.put(tensor.getKey(), array.getShape());
         }
-        byte[] json = header.toString().getBytes(StandardCharsets.UTF_8);
-        byte[] padded = Arrays.copyOf(json, (json.length + 7) / 8 * 8); // the data starts 8-byte aligned
-        Arrays.fill(padded, json.length, padded.length, (byte) ' ');
+        byte[] start = start(shapes);
         AtomicFiles.writeNew(file, out -> {
-            out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded.length).array());
-            out.write(padded);
+            out.write(start);
             WritableByteChannel channel = Channels.newChannel(out);
             for (NDArray array : tensors.values()) {
                 ByteBuffer bytes = array.toByteBuffer(true); // the array's own memory on a CPU, else a copy
@@ -95,6 +79,39 @@ public final class Safetensors {
                 }
             }
         });
+    }
+
+    /**
+     * What a file of F32 {@code shapes} (in their order, end to end) starts with: the header's
+     * length, then the header, padded with spaces so that the data starts 8-byte aligned, as the
+     * safetensors package pads it.
+     */
+    static byte[] start(Map<String, Shape> shapes) {
+        JsonObject header = new JsonObject();
+        long offset = 0;
+        for (Map.Entry<String, Shape> tensor : shapes.entrySet()) {
+            JsonObject entry = new JsonObject();
+            entry.addProperty("dtype", "F32");
+            JsonArray dims = new JsonArray();
+            for (long size : tensor.getValue().getShape()) {
+                dims.add(size);
+            }
+            entry.add("shape", dims);
+            JsonArray offsets = new JsonArray();
+            offsets.add(offset);
+            offset += tensor.getValue().size() * Float.BYTES;
+            offsets.add(offset);
+            entry.add("data_offsets", offsets);
+            header.add(tensor.getKey(), entry);
+        }
+        byte[] json = header.toString().getBytes(StandardCharsets.UTF_8);
+        int padded = (json.length + 7) / 8 * 8;
+        ByteBuffer start = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
+        start.putLong(padded).put(json);
+        while (start.hasRemaining()) {
+            start.put((byte) ' ');
+        }
+        return start.array();
     }
 
     /**

@@ -1,13 +1,9 @@
 package dev.jgpt.train.store;
 
 import ai.djl.ndarray.types.Shape;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -30,33 +26,8 @@ final class SafetensorsStream implements AutoCloseable {
     /** Creates {@code file} (which must not exist) and writes the header of {@code shapes}, in their order. */
     SafetensorsStream(Path file, Map<String, Shape> shapes) throws IOException {
         this.file = file;
-        JsonObject header = new JsonObject();
-        long offset = 0;
-        for (Map.Entry<String, Shape> tensor : shapes.entrySet()) {
-            long bytes = tensor.getValue().size() * Float.BYTES;
-            JsonObject entry = new JsonObject();
-            entry.addProperty("dtype", "F32");
-            JsonArray dims = new JsonArray();
-            for (long size : tensor.getValue().getShape()) {
-                dims.add(size);
-            }
-            entry.add("shape", dims);
-            JsonArray offsets = new JsonArray();
-            offsets.add(offset);
-            offsets.add(offset + bytes);
-            entry.add("data_offsets", offsets);
-            header.add(tensor.getKey(), entry);
-            offset += bytes;
-        }
-        byte[] json = header.toString().getBytes(StandardCharsets.UTF_8);
-        int padded = (json.length + 7) / 8 * 8;
-        ByteBuffer start = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
-        start.putLong(padded).put(json);
-        while (start.hasRemaining()) {
-            start.put((byte) ' ');
-        }
         out = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        writeFully(start.flip());
+        writeFully(ByteBuffer.wrap(Safetensors.start(shapes)));
         next = new ArrayList<>(shapes.entrySet()).iterator();
     }
 
