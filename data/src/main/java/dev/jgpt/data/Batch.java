@@ -1,7 +1,5 @@
 package dev.jgpt.data;
 
-import java.util.Arrays;
-
 /**
  * One batch of training examples: {@code batchSize} rows of {@code blockSize} input ids and the
  * ids that follow them, both flattened row-major, so the id at row b, position t is at {@code b *
@@ -30,21 +28,5 @@ public record Batch(int batchSize, int blockSize, long[] inputs, long[] targets,
                     "a batch of " + batchSize + " x " + blockSize + " needs " + size
                             + " inputs and targets, got " + inputs.length + " and " + targets.length);
         }
-    }
-
-    /**
-     * Rows {@code from} (inclusive) to {@code to} (exclusive) as a batch of their own, whose counted
-     * targets are those that are neither {@code paddingId} (null for none) nor negative.
-     */
-    public Batch rows(int from, int to, Integer paddingId) {
-        long[] rowInputs = Arrays.copyOfRange(inputs, from * blockSize, to * blockSize);
-        long[] rowTargets = Arrays.copyOfRange(targets, from * blockSize, to * blockSize);
-        int counted = 0;
-        for (long target : rowTargets) {
-            if (target >= 0 && (paddingId == null || target != paddingId)) {
-                counted++;
-            }
-        }
-        return new Batch(to - from, blockSize, rowInputs, rowTargets, counted);
     }
 }

@@ -24,17 +24,9 @@ final class CrossEntropy {
 
     /** The loss of {@code gpt} on {@code batch}, in training mode (dropout on) or eval mode; its arrays live in {@code scope}. */
     static NDArray of(Gpt gpt, ParameterStore parameterStore, NDManager scope, Batch batch, boolean training) {
-        return of(gpt, parameterStore, scope, batch, batch.countedTargets(), training);
-    }
-
-    /**
-     * The sum of the losses of {@code batch}'s counted targets divided by {@code meanOver} (at least
-     * 1): a part of a larger batch's mean when that batch counts {@code meanOver} targets.
-     */
-    static NDArray of(Gpt gpt, ParameterStore parameterStore, NDManager scope, Batch batch, int meanOver, boolean training) {
         Shape shape = new Shape(batch.batchSize(), batch.blockSize());
         NDArray logits = gpt.logits(parameterStore, scope.create(batch.inputs(), shape), training);
-        return loss(logits, scope.create(batch.targets(), shape), batch.countedTargets(), meanOver, gpt.config().paddingIdx());
+        return loss(logits, scope.create(batch.targets(), shape), batch.countedTargets(), gpt.config().paddingIdx());
     }
 
     /**
@@ -42,15 +34,11 @@ final class CrossEntropy {
      * @param paddingId the padding id, whose targets do not count, or null for none
      */
     static NDArray loss(NDArray logits, NDArray targets, int countedTargets, Integer paddingId) {
-        return loss(logits, targets, countedTargets, countedTargets, paddingId);
-    }
-
-    private static NDArray loss(NDArray logits, NDArray targets, int countedTargets, int meanOver, Integer paddingId) {
         long vocab = logits.getShape().get(2);
         NDArray flatTargets = targets.reshape(-1, 1); // (N, 1)
         if (countedTargets == flatTargets.size()) {
             NDArray picked = logits.reshape(-1, vocab).logSoftmax(1).gather(flatTargets, 1); // (N, 1)
-            return picked.sum().div(Scalars.of(picked, -Math.max(meanOver, 1)));
+            return picked.sum().div(Scalars.of(picked, -Math.max(countedTargets, 1)));
         }
         NDArray counts = flatTargets.gte(0);
         if (paddingId != null) {
@@ -58,6 +46,6 @@ final class CrossEntropy {
         }
         NDArray picked = logits.reshape(-1, vocab).logSoftmax(1).gather(flatTargets.maximum(0), 1); // (N, 1)
         picked = picked.mul(counts.toType(DataType.FLOAT32, false));
-        return picked.sum().div(Scalars.of(picked, -Math.max(meanOver, 1)));
+        return picked.sum().div(Scalars.of(picked, -Math.max(countedTargets, 1)));
     }
 }

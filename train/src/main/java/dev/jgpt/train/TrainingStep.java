@@ -16,8 +16,7 @@ import java.util.List;
 
 /**
  * One optimizer step, as in nanoGPT's train.py: forward and loss over the micro-batches, backward
- * (each loss divided by their number, so gradients add up to the mean's; each micro-batch in two
- * halves on two threads where {@link BatchHalves} can), clip the global gradient
+ * (each loss divided by their number, so gradients add up to the mean's), clip the global gradient
  * norm, AdamW, zero the gradients. A step whose loss or gradient norm is not finite is not applied:
  * the weights stay as they were. The trainer, {@code jgpt bench} and the PyTorch lockstep test all
  * run this step.
@@ -29,7 +28,6 @@ public final class TrainingStep {
     private final PairList<String, Parameter> parameters;
     private final AdamW optimizer;
     private final float gradClip;
-    private final BatchHalves halves; // null where they do not pay or would not be exact
 
     /** @param gradClip the largest global gradient norm; 0 measures the norm without clipping */
     public TrainingStep(Gpt gpt, ParameterStore parameterStore, AdamW optimizer, float gradClip) {
@@ -38,7 +36,6 @@ public final class TrainingStep {
         this.parameters = gpt.getParameters();
         this.optimizer = optimizer;
         this.gradClip = gradClip;
-        this.halves = BatchHalves.where(gpt, parameterStore);
     }
 
     /** What one step measured: the mean loss of its micro-batches and the gradient norm before clipping. */
@@ -51,25 +48,15 @@ public final class TrainingStep {
     /** Runs the step over {@code microBatches} at learning rate {@code lr}; its arrays live in {@code scope}. */
     public Result run(NDManager scope, List<Batch> microBatches, float lr) {
         NDArray lossSum = null;
-        boolean halved = false;
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             for (Batch batch : microBatches) {
-                NDArray loss;
-                if (halves != null && batch.batchSize() >= 2) {
-                    loss = halves.lossAndBackward(scope, collector, batch, microBatches.size());
-                    halved = true;
-                } else {
-                    loss = CrossEntropy.of(gpt, parameterStore, scope, batch, true);
-                    collector.backward(loss.div(Scalars.of(loss, microBatches.size())));
-                }
+                NDArray loss = CrossEntropy.of(gpt, parameterStore, scope, batch, true);
+                collector.backward(loss.div(Scalars.of(loss, microBatches.size())));
                 lossSum = lossSum == null ? loss : lossSum.add(loss);
             }
         }
         // In-place updates of the weights, outside autograd on whatever thread trains.
         try (NoGrad noGrad = new NoGrad()) {
-            if (halved) {
-                halves.sumGradients();
-            }
             Result result = new Result(lossSum.getFloat() / microBatches.size(), GradientClipping.clipGlobalNorm(parameters, gradClip));
             if (result.isFinite()) {
                 optimizer.step(parameters, lr);
