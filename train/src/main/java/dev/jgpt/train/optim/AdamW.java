@@ -1,8 +1,6 @@
 package dev.jgpt.train.optim;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
@@ -48,8 +46,6 @@ public final class AdamW implements AutoCloseable {
     private Map<String, Moments> moments = new LinkedHashMap<>();
     private NDManager stateManager; // created with the first moments, on the parameters' device
     private long stepCount;
-    private Flat flat; // the moments of layout's parameters end to end; null until a step makes them
-    private List<String> layout = List.of();
 
     /**
      * The first and second moment of one parameter, updated in place.
@@ -119,12 +115,6 @@ public final class AdamW implements AutoCloseable {
     /**
      * Updates every parameter that requires a gradient, in place, from its accumulated gradient.
      *
-     * <p>The moments of all parameters lie end to end in two flat arrays (each parameter's own are
-     * views of them), and the gradients are gathered into a third, so that the update is a dozen
-     * native calls whatever the number of parameters, not a dozen per parameter: each call costs
-     * microseconds of JNI and dispatch, more than its arithmetic on a small model. Element by
-     * element the operations and their order are torch's, so the results are the same bits.
-     *
      * @param parameters the model's parameters, as {@code block.getParameters()} returns them
      * @param learningRate the learning rate of this step
      */
@@ -138,100 +128,30 @@ public final class AdamW implements AutoCloseable {
         float stepSize = (float) (learningRate / biasCorrection1);
         float biasCorrection2Sqrt = (float) Math.sqrt(1 - Math.pow(beta2, stepCount));
         float decayFactor = (float) (1 - (double) learningRate * weightDecay);
-        Flat flat = flatten(trained);
         try (NDManager scope = trained.values().iterator().next().getManager().newSubManager()) {
             Factors factors = new Factors(scope, stepSize, biasCorrection2Sqrt, decayFactor);
-            NDList gradients = new NDList(trained.size());
-            for (NDArray weight : trained.values()) {
-                if (weightDecay != 0 && weight.getShape().dimension() >= 2) {
-                    weight.muli(factors.decay); // p ← p·(1 − lr·wd), before the moments, as torch does
-                }
-                NDArray gradient = weight.getGradient();
-                gradient.attach(scope); // a fresh wrapper per call; closed with the scope
-                gradients.add(gradient.reshape(-1));
-            }
-            NDArray gradient = NDArrays.concat(gradients);
-            // m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²
-            flat.mean().muli(factors.beta1).addi(gradient.mul(factors.oneMinusBeta1));
-            flat.variance().muli(factors.beta2).addi(gradient.square().muli(factors.oneMinusBeta2));
-            // p ← p − lr/(1−β1^t) · m / (sqrt(v)/sqrt(1−β2^t) + eps), in torch's order of operations
-            NDArray denominator = flat.variance().sqrt();
-            denominator.attach(scope);
-            denominator.divi(factors.biasCorrection2Sqrt).addi(factors.eps);
-            NDArray update = flat.mean().div(denominator);
-            update.attach(scope);
-            update.muli(factors.stepSize);
-            NDList updates = update.split(flat.ends());
-            int i = 0;
-            for (NDArray weight : trained.values()) {
-                weight.subi(updates.get(i++).reshape(weight.getShape()));
+            for (Map.Entry<String, NDArray> entry : trained.entrySet()) {
+                update(entry.getValue(), momentsOf(entry.getKey(), entry.getValue()), factors);
             }
         }
     }
 
-    /**
-     * The moments of {@link #layout}'s parameters end to end.
-     *
-     * @param ends where each parameter's moments end, but the last's: {@code split}'s indices
-     */
-    private record Flat(NDArray mean, NDArray variance, long[] ends) {}
-
-    /** The elements {@code index} of {@code flat}, as an array of {@code shape} that shares their storage. */
-    private static NDArray view(NDArray flat, NDIndex index, Shape shape) {
-        try (NDArray slice = flat.get(index)) {
-            return slice.reshape(shape);
+    private void update(NDArray weight, Moments state, Factors factors) {
+        if (weightDecay != 0 && weight.getShape().dimension() >= 2) {
+            weight.muli(factors.decay); // p ← p·(1 − lr·wd), before the moments, as torch does
         }
-    }
-
-    /**
-     * The flat moments of {@code trained}, made at the first step, or again when the trained
-     * parameters change: from the moments each has (loaded, or stepped before), zeros for those
-     * without; each parameter's moments become views of them.
-     */
-    private Flat flatten(Map<String, NDArray> trained) {
-        List<String> names = List.copyOf(trained.keySet());
-        if (flat != null && names.equals(layout)) {
-            return flat;
+        // m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²
+        try (NDArray gradient = weight.getGradient();
+                NDArray scaled = gradient.mul(factors.oneMinusBeta1);
+                NDArray squared = gradient.square()) {
+            state.mean().muli(factors.beta1).addi(scaled);
+            state.variance().muli(factors.beta2).addi(squared.muli(factors.oneMinusBeta2));
         }
-        NDManager manager = trained.values().iterator().next().getManager().newSubManager();
-        NDList means = new NDList();
-        NDList variances = new NDList();
-        long[] ends = new long[names.size() - 1];
-        long end = 0;
-        for (int i = 0; i < names.size(); i++) {
-            NDArray weight = trained.get(names.get(i));
-            Moments state = moments.get(names.get(i));
-            if (state != null && !state.mean().getShape().equals(weight.getShape())) {
-                manager.close();
-                throw new IllegalStateException("parameter '" + names.get(i) + "' has shape " + weight.getShape()
-                        + " but its moments have shape " + state.mean().getShape());
-            }
-            Shape flatShape = new Shape(weight.size());
-            means.add(state == null ? manager.zeros(flatShape, weight.getDataType()) : state.mean().reshape(flatShape));
-            variances.add(state == null ? manager.zeros(flatShape, weight.getDataType()) : state.variance().reshape(flatShape));
-            end += weight.size();
-            if (i < ends.length) {
-                ends[i] = end;
-            }
+        // p ← p − lr/(1−β1^t) · m / (sqrt(v)/sqrt(1−β2^t) + eps), in torch's order of operations
+        try (NDArray denominator = state.variance().sqrt().divi(factors.biasCorrection2Sqrt).addi(factors.eps);
+                NDArray update = state.mean().div(denominator).muli(factors.stepSize)) {
+            weight.subi(update);
         }
-        NDArray mean = NDArrays.concat(means);
-        NDArray variance = NDArrays.concat(variances);
-        mean.attach(manager);
-        variance.attach(manager);
-        means.close(); // copied: zeros made here, or reshapes of the moments adopt frees
-        variances.close();
-        Map<String, Moments> views = new LinkedHashMap<>();
-        long start = 0;
-        for (String name : names) {
-            NDArray weight = trained.get(name);
-            NDIndex own = new NDIndex("{}:{}", start, start + weight.size());
-            views.put(name, new Moments(view(mean, own, weight.getShape()), view(variance, own, weight.getShape())));
-            start += weight.size();
-        }
-        adopt(stepCount, views, manager); // frees the moments copied in, and the pieces made here that went to other managers
-        flat = new Flat(mean, variance, ends);
-        layout = names;
-        return flat;
     }
 
     /**
@@ -420,7 +340,23 @@ public final class AdamW implements AutoCloseable {
             stateManager = null;
         }
         moments = new LinkedHashMap<>();
-        flat = null;
+    }
+
+    private Moments momentsOf(String name, NDArray weight) {
+        Moments state = moments.get(name);
+        if (state == null) {
+            if (stateManager == null) {
+                stateManager = weight.getManager().newSubManager();
+            }
+            state = new Moments(
+                    stateManager.zeros(weight.getShape(), weight.getDataType()),
+                    stateManager.zeros(weight.getShape(), weight.getDataType()));
+            moments.put(name, state);
+        } else if (!state.mean().getShape().equals(weight.getShape())) {
+            throw new IllegalStateException("parameter '" + name + "' has shape " + weight.getShape()
+                    + " but its moments have shape " + state.mean().getShape());
+        }
+        return state;
     }
 
     private void requireSameHyperParameters(float savedBeta1, float savedBeta2, float savedEps, float savedDecay)
