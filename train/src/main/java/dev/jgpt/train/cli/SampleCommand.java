@@ -9,7 +9,7 @@ import dev.jgpt.data.Utf8Pieces;
 import dev.jgpt.data.Vocabulary;
 import dev.jgpt.model.Gpt;
 import dev.jgpt.train.sample.Sampler;
-import dev.jgpt.train.sample.SingleThread;
+import dev.jgpt.train.sample.SamplingThreads;
 import dev.jgpt.train.store.SavedModel;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -70,7 +70,7 @@ final class SampleCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         threads.apply();
         Devices.require(device.name);
-        SingleThread.beforeEngineStarts();
+        SamplingThreads.beforeEngineStarts();
         checkOptions();
         PrintStream out = System.out;
         SavedModel loaded = checkpoint.open();

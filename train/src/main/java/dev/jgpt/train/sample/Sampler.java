@@ -41,6 +41,7 @@ public final class Sampler {
     private final boolean stopAtEos;
     private final boolean reservedTokens; // ids 0 to 3 are <s>, <pad>, </s>, <unk>
     private final int drawableIds; // the tokenizer's ids; nanoGPT's GPT-2 models have rows beyond them
+    private final long parameters; // which decides the threads that sample fastest
 
     /**
      * A sampler that runs {@code gpt} in {@code manager}, with or without a KV cache, and ends a
@@ -58,6 +59,7 @@ public final class Sampler {
             throw new IllegalArgumentException("the model's vocabulary holds no character to draw");
         }
         this.gpt = gpt;
+        this.parameters = gpt.getParameters().values().stream().distinct().mapToLong(p -> p.getArray().size()).sum();
         this.manager = manager;
         this.parameterStore = new ParameterStore(manager, false);
         this.useCache = useCache;
@@ -86,7 +88,7 @@ public final class Sampler {
         int[] tokens = Arrays.copyOf(context, context.length + maxNewTokens);
         int length = context.length;
         int windowStart = Math.max(0, length - blockSize);
-        try (SingleThread oneThread = new SingleThread();
+        try (SamplingThreads threads = new SamplingThreads(parameters);
                 NoGrad noGrad = new NoGrad();
                 KvCache cache = useCache ? gpt.newCache(manager) : null) {
             for (int n = 0; n < maxNewTokens; n++) {
