@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Side by side, in one run on this machine: jgpt bench and the PyTorch reference trainer
-# (../shared/bench/reference_gpt.py) on the same model shape, then the ratios.
+# (../shared/bench/reference_gpt.py, sampling with its KV cache) on the same model shape, then the ratios.
 #
 #   bench/compare.sh                                   # the default config
 #   bench/compare.sh --n-layer 6 --n-head 6 --n-embd 384 --block-size 256 --batch-size 8
@@ -18,7 +18,7 @@ echo "jgpt bench ($iters timed steps, $sample sampled tokens)..." >&2
 jgpt_json="$("$root/jgpt" bench --data "$tiny" --iters "$iters" --sample-tokens "$sample" "$@" | tail -n 1)"
 echo "reference_gpt.py ($((iters + 10)) steps)..." >&2
 ref_json="$(cd "$shared/bench" && OPENBLAS_NUM_THREADS=1 /usr/bin/python3 reference_gpt.py --data "$tiny" \
-  --max-iters "$((iters + 10))" --eval-interval 0 --sample-tokens "$sample" "$@" | tail -n 1)"
+  --max-iters "$((iters + 10))" --eval-interval 0 --sample-tokens "$sample" --kv-cache "$@" | tail -n 1)"
 
 echo "peak_gflops.py (the fp32 matmul ceiling, 2 threads)..." >&2
 peak_json="$(OPENBLAS_NUM_THREADS=2 /usr/bin/python3 "$shared/bench/peak_gflops.py" | tail -n 1)"
