@@ -9,13 +9,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
+import com.knuddels.jtokkit.api.GptBytePairEncodingParams;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -117,6 +121,26 @@ class BytePairTokenizerTest {
             int[] expected = gpt2.encodeOrdinary(text).toArray();
             assertArrayEquals(expected, tokenizer.ids(text), text);
             assertArrayEquals(expected, tokenizer.ids(text), text);
+        }
+    }
+
+    /** The same for a BPE learned here, split by GPT-4's pattern through the regex: jtokkit over the same ranks. */
+    @Test
+    void rememberedPiecesOfALearnedBpeGiveJtokkitsIdsOfTheWholeText() {
+        BytePairTokenizer bpe = trained(400);
+        Map<byte[], Integer> ranks = new LinkedHashMap<>();
+        for (int id = BytePairTokenizer.FIRST_BYTE; id < bpe.size(); id++) {
+            ranks.put(bpe.bytes(id), id);
+        }
+        Encoding jtokkit = Encodings.newLazyEncodingRegistry().registerGptBytePairEncoding(new GptBytePairEncodingParams("check",
+                Pattern.compile(BytePairTokenizer.GPT4_PATTERN, Pattern.UNICODE_CHARACTER_CLASS), ranks, Map.of()))
+                .getEncoding("check").orElseThrow();
+        Random random = new Random(31);
+        for (int trial = 0; trial < 300; trial++) {
+            String text = RandomText.of(random, 1 + random.nextInt(300)) + " " + words(random, 20);
+            int[] expected = jtokkit.encodeOrdinary(text).toArray();
+            assertArrayEquals(expected, bpe.ids(text), text);
+            assertArrayEquals(expected, bpe.ids(text), text);
         }
     }
 
