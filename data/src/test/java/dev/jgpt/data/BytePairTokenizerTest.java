@@ -113,15 +113,7 @@ class BytePairTokenizerTest {
     @Test
     void rememberedPiecesGiveJtokkitsIdsOfTheWholeText() {
         Encoding gpt2 = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.R50K_BASE);
-        BytePairTokenizer tokenizer = BytePairTokenizer.gpt2();
-        Random random = new Random(23);
-        for (int trial = 0; trial < 300; trial++) {
-            // twice each: the second time the pieces come from what the first remembered
-            String text = RandomText.of(random, 1 + random.nextInt(300)) + " " + words(random, 20);
-            int[] expected = gpt2.encodeOrdinary(text).toArray();
-            assertArrayEquals(expected, tokenizer.ids(text), text);
-            assertArrayEquals(expected, tokenizer.ids(text), text);
-        }
+        assertSameIdsOnRandomText(gpt2, BytePairTokenizer.gpt2(), new Random(23));
     }
 
     /** The same for a BPE learned here, split by GPT-4's pattern through the regex: jtokkit over the same ranks. */
@@ -135,12 +127,16 @@ class BytePairTokenizerTest {
         Encoding jtokkit = Encodings.newLazyEncodingRegistry().registerGptBytePairEncoding(new GptBytePairEncodingParams("check",
                 Pattern.compile(BytePairTokenizer.GPT4_PATTERN, Pattern.UNICODE_CHARACTER_CLASS), ranks, Map.of()))
                 .getEncoding("check").orElseThrow();
-        Random random = new Random(31);
+        assertSameIdsOnRandomText(jtokkit, bpe, new Random(31));
+    }
+
+    /** Twice each text: the second time the pieces come from what the first remembered. */
+    private static void assertSameIdsOnRandomText(Encoding jtokkit, BytePairTokenizer tokenizer, Random random) {
         for (int trial = 0; trial < 300; trial++) {
             String text = RandomText.of(random, 1 + random.nextInt(300)) + " " + words(random, 20);
             int[] expected = jtokkit.encodeOrdinary(text).toArray();
-            assertArrayEquals(expected, bpe.ids(text), text);
-            assertArrayEquals(expected, bpe.ids(text), text);
+            assertArrayEquals(expected, tokenizer.ids(text), text);
+            assertArrayEquals(expected, tokenizer.ids(text), text);
         }
     }
 
