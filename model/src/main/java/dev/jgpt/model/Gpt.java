@@ -126,6 +126,16 @@ public class Gpt extends AbstractBlock {
         return embedding.getToken();
     }
 
+    /** The table added to the token embedding: sinusoidal or learned; null for rotary positions. */
+    PositionTable positionTable() {
+        return embedding.getPosition();
+    }
+
+    /** The rotary angles every layer uses; null unless positions are rotary. */
+    RotaryPositions rotary() {
+        return rotary;
+    }
+
     /** A cache for this model's keys and values, its arrays kept under {@code manager}. */
     public KvCache newCache(NDManager manager) {
         return new KvCache(manager, blocks.size());

@@ -54,6 +54,16 @@ final class RotaryPositions {
         }
     }
 
+    /** cos θ, (blockSize, hs), at columns j and j + hs/2. */
+    float[] cosTable() {
+        return cos.clone();
+    }
+
+    /** −sin θ at column j and +sin θ at column j + hs/2, (blockSize, hs). */
+    float[] sinTable() {
+        return sin.clone();
+    }
+
     /** Keeps the device tables under {@code modelManager}, the manager the model's weights live in. */
     void initialize(NDManager modelManager) {
         manager = modelManager;
