@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Side by side, in one run on this machine: jgpt bench and the PyTorch reference trainer
-# (../shared/bench/reference_gpt.py, sampling with its KV cache) on the same model shape, then the ratios.
+# (../shared/bench/reference_gpt.py, sampling with its KV cache) on the same model shape, then the ratios;
+# and `jgpt sample` of 500 tokens as a user meets it: a 550-token run less a 50-token one (start-up
+# and loading cancel, the JIT's warm-up does not), the median of SAMPLE_ROUNDS (3) pairs, from a
+# checkpoint of the same shape trained for 20 iterations.
 #
 #   bench/compare.sh                                   # the default config
 #   bench/compare.sh --n-layer 6 --n-head 6 --n-embd 384 --block-size 256 --batch-size 8
@@ -16,6 +19,18 @@ source "$root/bench/openblas-env.sh"
 
 echo "jgpt bench ($iters timed steps, $sample sampled tokens)..." >&2
 jgpt_json="$("$root/jgpt" bench --data "$tiny" --iters "$iters" --sample-tokens "$sample" "$@" | tail -n 1)"
+echo "jgpt sample, 550 and 50 tokens, ${SAMPLE_ROUNDS:-3} rounds..." >&2
+checkpoint="$(mktemp -d)"
+trap 'rm -rf "$checkpoint"' EXIT
+"$root/jgpt" train --data "$tiny" --max-iters 20 --eval-interval 0 --eval-iters 1 --eval-tokens 1024 --out-dir "$checkpoint" "$@" > /dev/null
+sample_seconds=()
+for _ in $(seq "${SAMPLE_ROUNDS:-3}"); do
+  for tokens in 50 550; do
+    start=$(date +%s.%N)
+    "$root/jgpt" sample --checkpoint "$checkpoint" --num-samples 1 --max-new-tokens "$tokens" --ignore-eos > /dev/null
+    sample_seconds+=("$tokens:$(echo "$(date +%s.%N) - $start" | bc)")
+  done
+done
 echo "reference_gpt.py ($((iters + 10)) steps)..." >&2
 ref_json="$(cd "$shared/bench" && OPENBLAS_NUM_THREADS=1 /usr/bin/python3 reference_gpt.py --data "$tiny" \
   --max-iters "$((iters + 10))" --eval-interval 0 --sample-tokens "$sample" --kv-cache "$@" | tail -n 1)"
@@ -23,9 +38,13 @@ ref_json="$(cd "$shared/bench" && OPENBLAS_NUM_THREADS=1 /usr/bin/python3 refere
 echo "peak_gflops.py (the fp32 matmul ceiling, 2 threads)..." >&2
 peak_json="$(OPENBLAS_NUM_THREADS=2 /usr/bin/python3 "$shared/bench/peak_gflops.py" | tail -n 1)"
 
-/usr/bin/python3 - "$jgpt_json" "$ref_json" "$peak_json" <<'PY'
-import json, sys
+/usr/bin/python3 - "$jgpt_json" "$ref_json" "$peak_json" "${sample_seconds[@]}" <<'PY'
+import json, statistics, sys
 j, r, peak = (json.loads(a) for a in sys.argv[1:4])
+runs = [tuple(map(float, a.split(":"))) for a in sys.argv[4:]]
+short = [s for n, s in runs if n == 50]
+long = [s for n, s in runs if n == 550]
+j["cli_sample_tokens_per_s"] = round(500 / statistics.median(b - a for a, b in zip(short, long)), 1)
 rows = [("ms per training iteration", "median_ms_per_iter"), ("tokens/s (training)", "tokens_per_s"),
         ("achieved GFLOP/s", "achieved_gflops"), ("sampling tokens/s", "sample_tokens_per_s")]
 print(f"{'':28}{'jgpt':>12}{'reference':>12}{'jgpt/ref':>10}")
@@ -33,6 +52,9 @@ for name, key in rows:
     a, b = j.get(key), r.get(key)
     ratio = f"{a / b:.2f}" if a and b else "-"
     print(f"{name:28}{a if a is not None else '-':>12}{b if b is not None else '-':>12}{ratio:>10}")
+a, b = j["cli_sample_tokens_per_s"], r.get("sample_tokens_per_s")
+print(f"{'jgpt sample, 500 tokens/s':28}{a:>12}{b if b else '-':>12}{f'{a / b:.2f}' if b else '-':>10}"
+      f"   (550-token runs less 50-token runs, median of {len(short)}; against the reference's sampling)")
 ceiling = peak["peak_gflops"]
 print(f"{'% of the fp32 ceiling':28}{100 * j['achieved_gflops'] / ceiling:>11.0f}%{100 * r['achieved_gflops'] / ceiling:>11.0f}%"
       f"   (ceiling {ceiling} GFLOP/s)")

@@ -255,44 +255,22 @@ public final class JavaDecoder {
 
     /**
      * outputs[t] = inputs[t] · rows + bias for the first {@code count} positions, for rows (in,
-     * out): passes along each row, which the JIT vectorises, four positions per pass while four
-     * remain, so that a row read from memory serves four of them. Each row is an array of its
-     * own: Java 17's JIT leaves a loop over an array from an offset unvectorised, 10 times slower
-     * (bench/NOTES.md).
+     * out): one pass along each row per position, which the JIT vectorises. Each row is an array
+     * of its own: Java 17's JIT leaves a loop over an array from an offset unvectorised, 10 times
+     * slower (bench/NOTES.md). One matrix's rows stay in the core's cache from one position to
+     * the next, so that several positions at once run at about twice the speed of one.
      */
     private static void linear(float[][] inputs, int count, float[][] rows, float[] bias, float[][] outputs) {
         for (int t = 0; t < count; t++) {
-            if (bias != null) {
-                System.arraycopy(bias, 0, outputs[t], 0, bias.length);
-            } else {
-                Arrays.fill(outputs[t], 0f);
-            }
-        }
-        int t = 0;
-        for (; t + 4 <= count; t += 4) {
-            float[] out0 = outputs[t];
-            float[] out1 = outputs[t + 1];
-            float[] out2 = outputs[t + 2];
-            float[] out3 = outputs[t + 3];
-            for (int i = 0; i < rows.length; i++) {
-                float[] row = rows[i];
-                float x0 = inputs[t][i];
-                float x1 = inputs[t + 1][i];
-                float x2 = inputs[t + 2][i];
-                float x3 = inputs[t + 3][i];
-                for (int o = 0; o < out0.length; o++) {
-                    float weight = row[o];
-                    out0[o] += x0 * weight;
-                    out1[o] += x1 * weight;
-                    out2[o] += x2 * weight;
-                    out3[o] += x3 * weight;
-                }
-            }
-        }
-        for (; t < count; t++) {
             float[] output = outputs[t];
+            if (bias != null) {
+                System.arraycopy(bias, 0, output, 0, bias.length);
+            } else {
+                Arrays.fill(output, 0f);
+            }
+            float[] input = inputs[t];
             for (int i = 0; i < rows.length; i++) {
-                float xi = inputs[t][i];
+                float xi = input[i];
                 float[] row = rows[i];
                 for (int o = 0; o < output.length; o++) {
                     output[o] += xi * row[o];
