@@ -10,7 +10,8 @@
 #
 # Needs python3-torch for the reference (apt-get install -y python3-torch libopenblas0-pthread)
 # and ../shared beside the repository. Model flags are passed to both. OpenBLAS's core type is set
-# where it misreads the CPU (bench/openblas-env.sh), and the fp32 ceiling is measured in the same run.
+# where it misreads the CPU (bench/openblas-env.sh), and the fp32 ceiling is measured in the same run
+# (the best of three runs of peak_gflops.py).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/tiny.sh"
 iters="${BENCH_ITERS:-50}"
@@ -35,8 +36,10 @@ echo "reference_gpt.py ($((iters + 10)) steps)..." >&2
 ref_json="$(cd "$shared/bench" && OPENBLAS_NUM_THREADS=1 /usr/bin/python3 reference_gpt.py --data "$tiny" \
   --max-iters "$((iters + 10))" --eval-interval 0 --sample-tokens "$sample" --kv-cache "$@" | tail -n 1)"
 
-echo "peak_gflops.py (the fp32 matmul ceiling, 2 threads)..." >&2
-peak_json="$(OPENBLAS_NUM_THREADS=2 /usr/bin/python3 "$shared/bench/peak_gflops.py" | tail -n 1)"
+# A ceiling is a maximum, and on a shared machine one run can read 40% low: the best of three.
+echo "peak_gflops.py (the fp32 matmul ceiling, 2 threads, best of 3)..." >&2
+peak_json="$(for _ in 1 2 3; do OPENBLAS_NUM_THREADS=2 /usr/bin/python3 "$shared/bench/peak_gflops.py" | tail -n 1; done \
+  | /usr/bin/python3 -c 'import json, sys; print(json.dumps({"peak_gflops": max(json.loads(l)["peak_gflops"] for l in sys.stdin)}))')"
 
 /usr/bin/python3 - "$jgpt_json" "$ref_json" "$peak_json" "${sample_seconds[@]}" <<'PY'
 import json, statistics, sys

@@ -15,6 +15,9 @@
 # 3. Read bandwidth: torch summing a 1 GiB float array, one and two threads, best of 5; one
 #    sampled token reads every weight once (498 MB at 124M), which bounds tokens/s.
 # 4. Peak RSS of two fine-tuning steps from the export at batch 1, block 1,024.
+# 5. A training step at batch 1 x 1,024 side by side (STEPS=0 skips it): `jgpt bench --checkpoint
+#    EXPORT` (one untimed step, then the median of STEPS, 2) and reference_gpt.py of the same
+#    shape (STEPS + 1 steps, its median), one after the other.
 # Needs ../shared beside the repository and /usr/bin/python3 with torch.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -67,3 +70,15 @@ rm -rf "$work/finetune"
   ./jgpt train --init-from "$work/export" --data "$work/small.txt" --batch-size 1 --block-size 1024 --max-iters 2 \
   --lr 3e-5 --min-lr 3e-5 --warmup-iters 0 --eval-interval 0 --eval-iters 1 --eval-tokens 2048 --out-dir "$work/finetune" > "$work/finetune.log"
 echo "fine-tuning, two steps at batch 1 x 1,024: peak RSS $(peak "$work/finetune.time")"
+
+steps="${STEPS:-2}"
+if [[ "$steps" != 0 ]]; then
+  echo "training step at batch 1 x 1,024, load average:$(uptime | sed 's/.*load average://')"
+  ./jgpt bench --checkpoint "$work/export" --data "$work/small.txt" --batch-size 1 --iters "$steps" --warmup 1 \
+    --sample-tokens 0 > "$work/jgpt-step.out"
+  jgpt_ms="$(grep -o '"median_ms_per_iter":[0-9.]*' "$work/jgpt-step.out" | cut -d: -f2)"
+  /usr/bin/python3 "$shared/bench/reference_gpt.py" --data "$shared/data/tinyshakespeare.txt" "${shape[@]}" --vocab-size 50257 \
+    --batch-size 1 --max-iters "$((steps + 1))" --eval-interval 0 > "$work/reference-step.out"
+  ref_ms="$(grep -o '"median_ms_per_iter": [0-9.]*' "$work/reference-step.out" | cut -d' ' -f2)"
+  echo "  jgpt ${jgpt_ms} ms, reference ${ref_ms} ms: $(echo "scale=2; $jgpt_ms / $ref_ms" | bc)x"
+fi
