@@ -11,12 +11,12 @@ import java.util.Arrays;
 import java.util.Map;
 
 /**
- * A {@link Gpt} run one token at a time in plain Java, on a copy of its weights in float arrays,
- * with its own cache of keys and values: how a small model samples on the CPU. A token of the
- * default model is about 1.6 MFLOP, which these loops do in a fraction of a millisecond, where
- * {@link Gpt#nextLogits} makes about 90 native calls through DJL that cost a millisecond together
- * (bench/NOTES.md, "Sampling small models in Java"). The logits are those of {@link Gpt#nextLogits}
- * up to float rounding. The weights are copied when the decoder is made: later training does not
+ * A {@link Gpt} run in eval mode in plain Java, on a copy of its weights in float arrays, with its
+ * own cache of keys and values: how a small model samples on the CPU. A token of the default
+ * model is about 1.6 MFLOP, which these loops do in a fifth of a millisecond, where {@link
+ * Gpt#nextLogits} makes about 90 native calls through DJL that cost a millisecond together
+ * (bench/NOTES.md, "Sampling small models in Java"). The logits are those of {@link Gpt#logits} up
+ * to float rounding. The weights are copied when the decoder is made: later training does not
  * reach it.
  */
 public final class JavaDecoder {

@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 /** {@code --threads N}: libtorch's intra-op threads, for the commands that run a model. */
 final class ThreadsOption {
 
-    @Option(names = "--threads", paramLabel = "N", description = "libtorch's intra-op threads (default: one per core; sample: 1, or one per core for a model of more than 4M parameters). On cores busy with other work, 1 is often faster (docs/first-hour.md).")
+    @Option(names = "--threads", paramLabel = "N", description = "libtorch's intra-op threads (default: one per core; sample: 1, or one per core for a model of more than 4M parameters; a model of up to 12M parameters samples in Java on one thread). On cores busy with other work, 1 is often faster (docs/first-hour.md).")
     Integer threads;
 
     /** Starts the engine with --threads N where given: call it first thing, before anything touches libtorch. */
