@@ -134,7 +134,10 @@ class SamplerTest {
         assertTrue(hot[3] > 0.1 * 20_000, "hot draws the unlikely token too: " + hot[3]);
     }
 
-    /** The primitive sort orders ids as a stable sort of boxed ids by Float.compare, largest first, does. */
+    /**
+     * The primitive sort orders ids as a stable sort of boxed ids by Float.compare, largest first,
+     * does; the first k of them come out the same when only k are asked for (top-k).
+     */
     @Test
     void mostLikelyFirstIsTheStableSortByLogit() {
         Random random = new Random(7);
@@ -148,6 +151,9 @@ class SamplerTest {
             expected[i] = i;
         }
         Arrays.sort(expected, (a, b) -> Float.compare(logits[b], logits[a]));
-        assertArrayEquals(Arrays.stream(expected).mapToInt(Integer::intValue).toArray(), Sampler.mostLikelyFirst(logits));
+        int[] sorted = Arrays.stream(expected).mapToInt(Integer::intValue).toArray();
+        for (int count : new int[] {logits.length, 1, 2, 200, 499, 500, 501, 4_999}) {
+            assertArrayEquals(Arrays.copyOf(sorted, count), Sampler.mostLikelyFirst(logits, count), "the first " + count);
+        }
     }
 }
