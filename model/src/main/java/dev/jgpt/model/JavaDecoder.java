@@ -117,7 +117,8 @@ public final class JavaDecoder {
      * Runs tokens[from, to) at the positions after the cached ones, adds their keys and values to
      * the cache, and returns the logits of the token after the last of them (a new array of
      * vocab_size floats). A prompt, or the positions a window keeps when it jumps, runs in one
-     * call: each weight row is then read once for all of them.
+     * call, layer by layer, so that a layer's weights stay in the core's cache from one position
+     * to the next.
      */
     public float[] run(int[] tokens, int from, int to) {
         int count = to - from;
@@ -197,8 +198,9 @@ public final class JavaDecoder {
 
     /**
      * Each head's query of position t (qkv[t]'s first C floats) attends to the cached positions
-     * 0..position: into attended[t]. Every inner loop runs along an array from its start, so that the JIT
-     * vectorises it: the scores along a key channel's positions, the output along a value's head.
+     * 0..position: into attended[t]. Every inner loop runs along an array from its start, so that
+     * the JIT vectorises it: the scores along a key channel's positions, the output along a
+     * value's head.
      */
     private void attend(int layer, int t, int position) {
         float[][] layerKeys = keys[layer];
