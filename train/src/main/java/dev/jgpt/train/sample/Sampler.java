@@ -39,8 +39,8 @@ public final class Sampler {
 
     /**
      * Models of up to this many parameters sample on the CPU in plain Java ({@link JavaDecoder}),
-     * faster than through DJL's native calls: 3 times at 0.8M parameters, 1.6 times at 3.2M, 1.1
-     * times at 10.7M (bench/NOTES.md, "Sampling small models in Java"). Larger ones read their
+     * faster than through DJL's native calls: 3 times at 0.8M parameters, twice at 3.2M, 1.2 times
+     * at 10.7M (bench/NOTES.md, "Sampling small models in Java"). Larger ones read their
      * weights faster through libtorch on every core, and a copy of them would cost memory.
      */
     static final long JAVA_PARAMETERS = 12_000_000;
