@@ -139,11 +139,13 @@ final class CausalSelfAttention extends AbstractBlock {
                 qkvParts.get(2).reshape(heads).transpose(0, 2, 1, 3));
     }
 
-    /** softmax(q·kᵀ·scale + causal mask): (B, nh, T, past + T) for queries at positions past.. past + T - 1. */
+    /** softmax((q·scale)·kᵀ + causal mask): (B, nh, T, past + T) for queries at positions past.. past + T - 1. */
     private static NDArray weights(NDArray q, NDArray kT, NDArray scale, int past) {
         long time = q.getShape().get(2);
-        // In place: backward needs neither the product nor the scaled scores, only softmax's output.
-        NDArray scores = q.matMul(kT).muli(scale);
+        // The queries are scaled rather than the scores: T/hs times fewer floats to multiply, forward
+        // and backward (4x at block 256, 16x at GPT-2's 1,024). In place: backward needs neither
+        // the product nor the masked scores, only softmax's output.
+        NDArray scores = q.mul(scale).matMul(kT);
         if (time > 1) {
             try (NDArray mask = causalMask(q.getManager(), (int) time, past)) {
                 scores.addi(mask);
