@@ -11,7 +11,8 @@
 # Needs python3-torch for the reference (apt-get install -y python3-torch libopenblas0-pthread)
 # and ../shared beside the repository. Model flags are passed to both. OpenBLAS's core type is set
 # where it misreads the CPU (bench/openblas-env.sh), and the fp32 ceiling is measured in the same run
-# (the best of three runs of peak_gflops.py).
+# (the best of three runs of peak_gflops.py). Beside the step it prints the step's floor: its matrix
+# products alone (bench/ProductsFloor.java), the fastest any step of that shape could run here.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/tiny.sh"
 iters="${BENCH_ITERS:-50}"
@@ -20,6 +21,17 @@ source "$root/bench/openblas-env.sh"
 
 echo "jgpt bench ($iters timed steps, $sample sampled tokens)..." >&2
 jgpt_json="$("$root/jgpt" bench --data "$tiny" --iters "$iters" --sample-tokens "$sample" "$@" | tail -n 1)"
+# The step's floor: its matrix products alone, through libtorch as jgpt calls it (bench/ProductsFloor.java).
+echo "bench/ProductsFloor.java (the step's matrix products alone)..." >&2
+shape=(--vocab "$(/usr/bin/python3 -c 'import json, sys; print(json.loads(sys.argv[1])["vocab"])' "$jgpt_json")")
+args=("$@")
+for ((i = 0; i + 1 < ${#args[@]}; i++)); do
+  case "${args[i]}" in
+    --n-layer|--n-head|--n-embd|--block-size|--batch-size) shape+=("${args[i]}" "${args[i + 1]}") ;;
+  esac
+done
+floor_json="$(OPT_OUT_TRACKING=true java -Dai.djl.offline=true -cp "$root/train/target/lib/*" "$root/bench/ProductsFloor.java" \
+  "${shape[@]}" --reps "$iters" 2>/dev/null | tail -n 1)"
 echo "jgpt sample, 550 and 50 tokens, ${SAMPLE_ROUNDS:-3} rounds..." >&2
 checkpoint="$(mktemp -d)"
 trap 'rm -rf "$checkpoint"' EXIT
@@ -41,10 +53,10 @@ echo "peak_gflops.py (the fp32 matmul ceiling, 2 threads, best of 3)..." >&2
 peak_json="$(for _ in 1 2 3; do OPENBLAS_NUM_THREADS=2 /usr/bin/python3 "$shared/bench/peak_gflops.py" | tail -n 1; done \
   | /usr/bin/python3 -c 'import json, sys; print(json.dumps({"peak_gflops": max(json.loads(l)["peak_gflops"] for l in sys.stdin)}))')"
 
-/usr/bin/python3 - "$jgpt_json" "$ref_json" "$peak_json" "${sample_seconds[@]}" <<'PY'
+/usr/bin/python3 - "$jgpt_json" "$ref_json" "$peak_json" "$floor_json" "${sample_seconds[@]}" <<'PY'
 import json, statistics, sys
-j, r, peak = (json.loads(a) for a in sys.argv[1:4])
-runs = [tuple(map(float, a.split(":"))) for a in sys.argv[4:]]
+j, r, peak, floor = (json.loads(a) for a in sys.argv[1:5])
+runs = [tuple(map(float, a.split(":"))) for a in sys.argv[5:]]
 short = [s for n, s in runs if n == 50]
 long = [s for n, s in runs if n == 550]
 j["cli_sample_tokens_per_s"] = round(500 / statistics.median(b - a for a, b in zip(short, long)), 1)
@@ -61,6 +73,9 @@ print(f"{'jgpt sample, 500 tokens/s':28}{a:>12}{b if b else '-':>12}{f'{a / b:.2
 ceiling = peak["peak_gflops"]
 print(f"{'% of the fp32 ceiling':28}{100 * j['achieved_gflops'] / ceiling:>11.0f}%{100 * r['achieved_gflops'] / ceiling:>11.0f}%"
       f"   (ceiling {ceiling} GFLOP/s)")
-print(json.dumps({"jgpt": j, "reference": r, "peak_gflops": ceiling,
+floor_ms = floor["products_ms_per_iter"]
+print(f"{'matrix products alone, ms':28}{floor_ms:>12}{'':>12}{floor_ms / r['median_ms_per_iter']:>10.2f}"
+      f"   ({100 * j['gflops_per_iter'] / (floor_ms / 1000) / ceiling:.0f}% of the ceiling: the fastest step could be)")
+print(json.dumps({"jgpt": j, "reference": r, "peak_gflops": ceiling, "products_ms_per_iter": floor_ms,
                   "ms_ratio": round(j["median_ms_per_iter"] / r["median_ms_per_iter"], 3)}))
 PY
