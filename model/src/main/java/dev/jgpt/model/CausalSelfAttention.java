@@ -143,8 +143,8 @@ final class CausalSelfAttention extends AbstractBlock {
     private static NDArray weights(NDArray q, NDArray kT, NDArray scale, int past) {
         long time = q.getShape().get(2);
         // The queries are scaled rather than the scores: T/hs times fewer floats to multiply, forward
-        // and backward (4x at block 256, 16x at GPT-2's 1,024). In place: backward needs neither
-        // the product nor the masked scores, only softmax's output.
+        // and backward (4x at block 256, 16x at GPT-2's 1,024). The mask is added in place: backward
+        // needs neither the product nor the masked scores, only softmax's output.
         NDArray scores = q.mul(scale).matMul(kT);
         if (time > 1) {
             try (NDArray mask = causalMask(q.getManager(), (int) time, past)) {

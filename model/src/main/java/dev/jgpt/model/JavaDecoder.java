@@ -248,10 +248,11 @@ public final class JavaDecoder {
 
     /**
      * outputs[t] = inputs[t] · rows + bias for the first {@code count} positions, for rows (in,
-     * out): passes along the rows per position (see addRowCombination), which the JIT vectorises. Each row is an array
-     * of its own: Java 17's JIT leaves a loop over an array from an offset unvectorised, 10 times
-     * slower (bench/NOTES.md). One matrix's rows stay in the core's cache from one position to
-     * the next, so that several positions at once run at about twice the speed of one.
+     * out): passes along the rows ({@code addRowCombination}), which the JIT vectorises. Each row
+     * is an array of its own: Java 17's JIT leaves a loop over an array from an offset
+     * unvectorised, 10 times slower (bench/NOTES.md). One matrix's rows stay in the core's cache
+     * from one position to the next, so that several positions at once run at about twice the
+     * speed of one.
      */
     private static void linear(float[][] inputs, int count, float[][] rows, float[] bias, float[][] outputs) {
         for (int t = 0; t < count; t++) {
