@@ -1,6 +1,7 @@
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -75,7 +76,7 @@ public class ProductsFloor {
                     times[rep] = (System.nanoTime() - start) / 1e6;
                 }
             }
-            java.util.Arrays.sort(times);
+            Arrays.sort(times);
             System.out.printf(Locale.ROOT, "{\"products_ms_per_iter\": %.2f}%n", times[reps / 2]);
         }
     }
